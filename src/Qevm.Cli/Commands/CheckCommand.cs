@@ -1,0 +1,82 @@
+using System.CommandLine;
+using System.Text.Json;
+
+namespace Qevm.Cli.Commands;
+
+/// <summary><c>qevm check FILE [--json]</c>: validates the whole stream; exit 0 valid, 1 invalid, 2 usage or I/O.</summary>
+internal static class CheckCommand
+{
+    public static Command Create(CliOutput output)
+    {
+        var file = new Argument<string>("FILE") { Description = "device-state file or migration stream; - for standard input" };
+        var json = new Option<bool>("--json") { Description = "print the verdict as JSON" };
+        var cmd = new Command("check", "Validate a stream; one line saying where and why when it is invalid") { file, json };
+        cmd.SetAction(pr => CommandRunner.Run(output, () =>
+        {
+            var path = pr.GetValue(file)!;
+            bool asJson = pr.GetValue(json);
+            StreamInfo info;
+            try
+            {
+                using var input = CommandRunner.OpenInput(path);
+                info = StreamInfo.Read(input);
+            }
+            catch (VmStateFormatException e) when (asJson)
+            {
+                WriteJson(output, null, e);
+                return Program.InvalidInput;
+            }
+            if (asJson)
+            {
+                WriteJson(output, info, null);
+            }
+            else
+            {
+                output.Out.WriteLine($"{path}: valid {info.Kind}, {info.Sections.Count} section records, footers {(info.Footers ? "yes" : "no")}, " +
+                    $"{(info.Trailer is null ? "no trailer" : "trailer")}, EOF at {CommandRunner.Offset(info.EofOffset)}");
+                foreach (var w in info.Warnings) output.Out.WriteLine($"warning: offset {CommandRunner.Offset(w.Offset)}: {w.Message}");
+                foreach (var m in info.DescriptionMismatches)
+                    output.Out.WriteLine($"warning: '{m.Idstr}' #{m.InstanceId}: the description gives {m.DescribedLength?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no length"}, the footer {m.FooterLength} bytes (the footer wins)");
+            }
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static void WriteJson(CliOutput output, StreamInfo? info, VmStateFormatException? error)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteBoolean("valid", error is null);
+            if (info is not null)
+            {
+                w.WriteString("kind", info.Kind);
+                w.WriteStartArray("warnings");
+                foreach (var d in info.Warnings)
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("offset", d.Offset);
+                    w.WriteString("message", d.Message);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            }
+            if (error is not null)
+            {
+                w.WriteStartObject("error");
+                w.WriteString("code", error.Error.ToString());
+                w.WriteNumber("offset", error.Offset);
+                if (error.Record is null) w.WriteNull("record"); else w.WriteString("record", error.Record);
+                w.WriteString("expected", error.Expected);
+                if (error.Found is null) w.WriteNull("found"); else w.WriteString("found", error.Found);
+                if (error.QemuMessage is null) w.WriteNull("qemu_message"); else w.WriteString("qemu_message", error.QemuMessage);
+                w.WriteString("message", error.Message);
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+        }
+        output.Out.WriteLine(System.Text.Encoding.UTF8.GetString(ms.ToArray()));
+    }
+}

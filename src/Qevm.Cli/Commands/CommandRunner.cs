@@ -1,0 +1,31 @@
+using System.Globalization;
+
+namespace Qevm.Cli.Commands;
+
+/// <summary>Runs a command body and turns exceptions into one line on stderr and an exit code; never a stack trace.</summary>
+internal static class CommandRunner
+{
+    public static int Run(CliOutput output, Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (VmStateFormatException e)
+        {
+            output.Error.WriteLine("qevm: invalid: " + e.Message);
+            return Program.InvalidInput;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException or InvalidOperationException)
+        {
+            output.Error.WriteLine("qevm: " + e.Message);
+            return Program.UsageOrIo;
+        }
+    }
+
+    /// <summary>Opens FILE, or standard input for <c>-</c>.</summary>
+    public static Stream OpenInput(string path) =>
+        path == "-" ? Console.OpenStandardInput() : new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+
+    public static string Offset(long offset) => string.Create(CultureInfo.InvariantCulture, $"0x{offset:x} ({offset})");
+}

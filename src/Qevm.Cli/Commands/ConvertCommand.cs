@@ -1,0 +1,33 @@
+using System.CommandLine;
+
+namespace Qevm.Cli.Commands;
+
+/// <summary><c>qevm convert FILE -o OUT</c>: re-encodes a stream through the reader and the writer.</summary>
+internal static class ConvertCommand
+{
+    public static Command Create(CliOutput output)
+    {
+        var file = new Argument<string>("FILE") { Description = "input stream; - for standard input" };
+        var outOption = new Option<string>("--output", "-o") { Description = "output file; - for standard output", Required = true };
+        var cmd = new Command("convert", "Re-encode a stream record by record (byte-identical without transform options)") { file, outOption };
+        cmd.SetAction(pr => CommandRunner.Run(output, () =>
+        {
+            var src = pr.GetValue(file)!;
+            var dst = pr.GetValue(outOption)!;
+            if (dst != "-" && src != "-" && AtomicFile.SameFile(src, dst))
+                throw new ArgumentException($"refusing to write over the input '{src}'");
+            using var input = CommandRunner.OpenInput(src);
+            if (dst == "-")
+            {
+                using var stdout = Console.OpenStandardOutput();
+                StreamCopier.Copy(input, stdout);
+            }
+            else
+            {
+                AtomicFile.Write(dst, o => StreamCopier.Copy(input, o));
+            }
+            return 0;
+        }));
+        return cmd;
+    }
+}

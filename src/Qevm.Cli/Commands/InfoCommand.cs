@@ -1,0 +1,35 @@
+using System.CommandLine;
+using System.Text.Json;
+using Qevm.Cli.Rendering;
+
+namespace Qevm.Cli.Commands;
+
+/// <summary><c>qevm info FILE [--json]</c>: the record table of a stream.</summary>
+internal static class InfoCommand
+{
+    public static Command Create(CliOutput output)
+    {
+        var file = new Argument<string>("FILE") { Description = "device-state file or migration stream; - for standard input" };
+        var json = new Option<bool>("--json") { Description = "print the record table as JSON" };
+        var cmd = new Command("info", "Show the records of a stream: configuration, commands, sections, RAM, trailer") { file, json };
+        cmd.SetAction(pr => CommandRunner.Run(output, () =>
+        {
+            StreamInfo info;
+            using (var input = CommandRunner.OpenInput(pr.GetValue(file)!))
+                info = StreamInfo.Read(input);
+            if (pr.GetValue(json))
+            {
+                using var ms = new MemoryStream();
+                using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+                    info.WriteJson(w);
+                output.Out.WriteLine(System.Text.Encoding.UTF8.GetString(ms.ToArray()));
+            }
+            else
+            {
+                InfoRenderer.Render(info, output);
+            }
+            return 0;
+        }));
+        return cmd;
+    }
+}

@@ -1,0 +1,33 @@
+using System.CommandLine;
+using Qevm.Cli.Commands;
+
+namespace Qevm.Cli;
+
+/// <summary>Entry point: parses the command line, runs one command, maps errors to exit codes.</summary>
+public static class Program
+{
+    /// <summary>Exit code for invalid input.</summary>
+    public const int InvalidInput = 1;
+
+    /// <summary>Exit code for usage and I/O errors.</summary>
+    public const int UsageOrIo = 2;
+
+    /// <summary>Runs the CLI with <paramref name="args"/>, writing to the given writers (tests pass their own).</summary>
+    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    {
+        var output = new CliOutput(stdout ?? Console.Out, stderr ?? Console.Error, stdout is null && !Console.IsOutputRedirected);
+        var root = new RootCommand("qevm: read, check and convert QEMU VM-state streams (device-state files, migration streams, savevm states)");
+        root.Subcommands.Add(InfoCommand.Create(output));
+        root.Subcommands.Add(CheckCommand.Create(output));
+        root.Subcommands.Add(ConvertCommand.Create(output));
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors) output.Error.WriteLine("qevm: " + e.Message);
+            return UsageOrIo;
+        }
+        return parse.Invoke(new InvocationConfiguration { Output = output.Out, Error = output.Error, EnableDefaultExceptionHandler = false });
+    }
+
+    private static int Main(string[] args) => Run(args);
+}

@@ -1,0 +1,54 @@
+using System.Globalization;
+using Qevm.Cli.Commands;
+using Spectre.Console;
+
+namespace Qevm.Cli.Rendering;
+
+/// <summary>Human-readable <c>info</c>: a summary, the configuration, commands, a section table and RAM totals.</summary>
+internal static class InfoRenderer
+{
+    public static void Render(StreamInfo info, CliOutput output)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output.Out),
+            Ansi = output.IsTerminal ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = output.IsTerminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+        });
+        if (!output.IsTerminal) console.Profile.Width = 200;
+        var ci = CultureInfo.InvariantCulture;
+        console.MarkupLine(string.Create(ci, $"[bold]{info.Kind}[/], version {info.Version}, footers {(info.Footers ? "yes" : "no")}, EOF at {CommandRunner.Offset(info.EofOffset)}"));
+        if (info.Configuration is { } c)
+        {
+            var caps = c.Capabilities is null ? "-" : string.Join(", ", c.Capabilities);
+            console.MarkupLine(Markup.Escape(string.Create(ci,
+                $"configuration: machine {c.Machine}, target-page-bits {(c.TargetPageBits?.ToString(ci) ?? "-")}, capabilities {caps}, uuid {c.UuidText ?? "-"}")));
+        }
+        foreach (var cmd in info.Commands)
+            console.MarkupLine(Markup.Escape(string.Create(ci, $"command {cmd.Name} (0x{cmd.Command:x}) at {CommandRunner.Offset(cmd.Offset)}, {cmd.Length} bytes {cmd.PayloadHex}")));
+        var table = new Table().Border(output.IsTerminal ? TableBorder.Rounded : TableBorder.Simple);
+        foreach (var h in (string[])["type", "id", "idstr", "instance", "version", "offset", "size", "footer"])
+            table.AddColumn(new TableColumn(h) { Alignment = h is "idstr" or "type" ? Justify.Left : Justify.Right });
+        foreach (var s in info.Sections)
+        {
+            table.AddRow(s.TypeName, s.Header.SectionId.ToString(ci), Markup.Escape(s.Header.Idstr), s.Header.InstanceId.ToString(ci),
+                s.Header.VersionId.ToString(ci), string.Create(ci, $"0x{s.RecordOffset:x}"), s.PayloadLength.ToString(ci),
+                s.FooterOffset is { } f ? string.Create(ci, $"0x{f:x}") : "-");
+        }
+        console.Write(table);
+        if (info.Ram is { } ram)
+        {
+            console.MarkupLine(string.Create(ci,
+                $"RAM: page size {ram.PageSize}, {ram.Pages} pages, {ram.ZeroPages} zero pages, {ram.XbzrlePages} XBZRLE, {ram.CompressedPages} compressed{(ram.MappedRam ? ", mapped-ram" : "")}"));
+            foreach (var b in ram.Blocks)
+                console.MarkupLine(Markup.Escape(string.Create(ci, $"  block {b.Name}: {b.UsedLength} bytes")));
+        }
+        console.MarkupLine(info.Trailer is { } t ? string.Create(ci, $"trailer: {t.Length} bytes of JSON at {CommandRunner.Offset(t.Offset)}") : "trailer: none");
+        foreach (var m in info.DescriptionMismatches)
+            console.MarkupLine(Markup.Escape(string.Create(ci,
+                $"warning: '{m.Idstr}' #{m.InstanceId}: the description gives {(m.DescribedLength?.ToString(ci) ?? "no length")} bytes, the footer {m.FooterLength} (the footer wins)")));
+        foreach (var w in info.Warnings)
+            console.MarkupLine(Markup.Escape("warning: " + w.Message));
+    }
+}

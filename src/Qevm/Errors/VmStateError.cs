@@ -1,0 +1,34 @@
+namespace Qevm;
+
+/// <summary>Stable codes for what went wrong in a VM-state stream (tests and <c>--json</c> use them).</summary>
+public enum VmStateError
+{
+    /// <summary>The input ended inside a record.</summary>
+    Truncated,
+    /// <summary>The magic is not <c>QEVM</c>.</summary>
+    BadMagic,
+    /// <summary>The header version is not 3.</summary>
+    UnsupportedVersion,
+    /// <summary>A top-level byte that is not a record type QEMU accepts there.</summary>
+    UnknownRecordType,
+    /// <summary>A section header that cannot be read (empty idstr, ...).</summary>
+    BadSectionHeader,
+    /// <summary>A PART/END section whose id no START/FULL section introduced.</summary>
+    UnknownSection,
+    /// <summary>A section not closed by its footer, or a footer naming another section.</summary>
+    BadFooter,
+    /// <summary>A section whose end cannot be found: no footers and no description.</summary>
+    NeedsSchema,
+    /// <summary>An unknown or malformed command.</summary>
+    BadCommand,
+    /// <summary>A malformed configuration section.</summary>
+    BadConfiguration,
+    /// <summary>A malformed RAM record.</summary>
+    BadRam,
+    /// <summary>A malformed record of another iterative section (block, dirty-bitmap, htab, storage attributes).</summary>
+    BadIterativeData,
+    /// <summary>A malformed JSON trailer.</summary>
+    BadTrailer,
+    /// <summary>A length or count beyond the reader's limits.</summary>
+    LimitExceeded,
+}

@@ -1,0 +1,100 @@
+namespace Qevm;
+
+/// <summary>
+/// Re-encodes a stream through <see cref="VmStateReader"/> and <see cref="VmStateWriter"/>: every record is
+/// parsed and written again from its parts, so the output equals the input exactly when both are right.
+/// </summary>
+public static class StreamCopier
+{
+    /// <summary>Copies <paramref name="input"/> to <paramref name="output"/> record by record.</summary>
+    public static void Copy(System.IO.Stream input, System.IO.Stream output, VmStateReaderOptions? options = null)
+    {
+        using var r = new VmStateReader(input, options, leaveOpen: true);
+        using var w = new VmStateWriter(output, leaveOpen: true);
+        while (r.Read())
+        {
+            switch (r.RecordType)
+            {
+                case RecordType.FileHeader:
+                    w.WriteHeader(r.Version);
+                    break;
+                case RecordType.Configuration:
+                    w.WriteConfiguration(r.Configuration!);
+                    break;
+                case RecordType.Command:
+                    w.WriteCommand(r.Command, r.Payload);
+                    break;
+                case RecordType.SectionFull:
+                    w.WriteSectionHeader(r.RecordType, r.Section!);
+                    w.WriteSectionData(r.Payload);
+                    break;
+                case RecordType.SectionStart or RecordType.SectionPart or RecordType.SectionEnd:
+                    w.WriteSectionHeader(r.RecordType, r.Section!);
+                    CopyItems(r, w);
+                    break;
+                case RecordType.SectionFooter:
+                    w.WriteFooter(r.Section!.SectionId);
+                    break;
+                case RecordType.Eof:
+                    w.WriteEof();
+                    break;
+                case RecordType.VmDescription:
+                    w.WriteTrailer(r.Payload);
+                    break;
+            }
+        }
+        if (r.Diagnostics.Count > 0 && r.Diagnostics[^1].Message.StartsWith("Expected vmdescription", StringComparison.Ordinal))
+            throw new VmStateFormatException(VmStateError.BadTrailer, r.Diagnostics[^1].Offset, "the trailer (0x06) or the end of the stream after EOF",
+                "other bytes, which a copy would drop");
+    }
+
+    private static void CopyItems(VmStateReader r, VmStateWriter w)
+    {
+        while (r.ReadItem())
+        {
+            var item = r.Item;
+            switch (item.Kind)
+            {
+                case IterativeItemKind.RamMemSize or IterativeItemKind.RamZero or IterativeItemKind.RamPage or IterativeItemKind.RamXbzrle
+                    or IterativeItemKind.RamCompressedPage or IterativeItemKind.RamMultifdFlush or IterativeItemKind.RamHook or IterativeItemKind.RamEos:
+                    w.WriteRamRecord(item, item.DataLength > 0 && item.Kind != IterativeItemKind.RamZero ? r.ItemData : default);
+                    break;
+                case IterativeItemKind.RamBlockEntry:
+                    w.WriteRamRecord(item, default);
+                    break;
+                case IterativeItemKind.RamMappedRegion:
+                    CopyMappedRegion(r, w, item);
+                    break;
+                default:
+                    w.WriteSectionData(r.ItemBytes);
+                    break;
+            }
+        }
+    }
+
+    // mapped-ram (§11.6): bitmap and the present pages are data, everything else stays a hole.
+    private static void CopyMappedRegion(VmStateReader r, VmStateWriter w, IterativeItem item)
+    {
+        var block = item.Block!;
+        var m = block.MappedRam!.Value;
+        long bitmapAt = (long)m.BitmapOffset - item.Offset;
+        long pages = (long)(block.UsedLength / m.PageSize);
+        long bitmapBytes = (pages + 63) / 64 * 8;
+        long pagesAt = (long)m.PagesOffset - item.Offset;
+        var bitmap = r.ReadRegion(bitmapAt, (int)bitmapBytes);
+        w.WriteHole(bitmapAt);
+        w.WriteRaw(bitmap);
+        long written = bitmapAt + bitmapBytes;
+        var page = new byte[m.PageSize];
+        for (long i = 0; i < pages; i++)
+        {
+            if ((bitmap[(int)(i >> 3)] & (1 << (int)(i & 7))) == 0) continue;
+            long at = pagesAt + i * (long)m.PageSize;
+            r.ReadRegion(at, page);
+            w.WriteHole(at - written);
+            w.WriteRaw(page);
+            written = at + page.Length;
+        }
+        w.WriteHole(item.Length - written);
+    }
+}

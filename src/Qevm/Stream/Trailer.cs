@@ -1,0 +1,87 @@
+using System.Text.Json;
+
+namespace Qevm;
+
+/// <summary>
+/// The JSON description after EOF (<c>QEMU_VM_VMDESCRIPTION</c>, §13): page size and one entry per FULL section.
+/// Duplicate keys (QEMU writes them for qtailq fields) are kept as they are.
+/// </summary>
+public sealed class Trailer
+{
+    private readonly Dictionary<(string, uint), JsonElement> _byKey = [];
+    private readonly List<(string Name, uint InstanceId)> _order = [];
+
+    private Trailer(long offset, ReadOnlyMemory<byte> json, JsonElement root)
+    {
+        Offset = offset;
+        Json = json;
+        Root = root;
+        if (root.TryGetProperty("page_size", out var ps) && ps.TryGetInt32(out var p)) PageSize = p;
+        if (root.TryGetProperty("devices", out var devices) && devices.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var d in devices.EnumerateArray())
+            {
+                if (d.ValueKind != JsonValueKind.Object || !d.TryGetProperty("name", out var n) || n.ValueKind != JsonValueKind.String)
+                    continue;
+                uint inst = d.TryGetProperty("instance_id", out var i) && i.TryGetUInt32(out var iv) ? iv : 0;
+                var key = (n.GetString()!, inst);
+                _order.Add(key);
+                _byKey.TryAdd(key, d);
+            }
+        }
+    }
+
+    /// <summary>Offset of the <c>0x06</c> byte (or -1 for a description not read from a stream).</summary>
+    public long Offset { get; }
+
+    /// <summary>The JSON text.</summary>
+    public ReadOnlyMemory<byte> Json { get; }
+
+    /// <summary>Parsed root object.</summary>
+    public JsonElement Root { get; }
+
+    /// <summary><c>page_size</c>, when present.</summary>
+    public int? PageSize { get; }
+
+    /// <summary>The devices (idstr, instance id) in stream order of their FULL sections.</summary>
+    public IReadOnlyList<(string Name, uint InstanceId)> Devices => _order;
+
+    /// <summary>The description entry of a FULL section.</summary>
+    public bool TryGetDevice(string idstr, uint instanceId, out JsonElement entry) =>
+        _byKey.TryGetValue((idstr, instanceId), out entry);
+
+    /// <summary>Parses trailer JSON; <paramref name="offset"/> is where its 0x06 byte was (for messages).</summary>
+    public static Trailer Parse(ReadOnlyMemory<byte> json, long offset = -1)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 256 });
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                throw new VmStateFormatException(VmStateError.BadTrailer, offset, "a JSON object", doc.RootElement.ValueKind.ToString());
+            return new Trailer(offset, json, doc.RootElement.Clone());
+        }
+        catch (JsonException e)
+        {
+            throw new VmStateFormatException(VmStateError.BadTrailer, offset < 0 ? 0 : offset + 5 + (e.BytePositionInLine ?? 0),
+                "valid JSON in the trailer", e.Message);
+        }
+    }
+
+    /// <summary>
+    /// Loads a description from a file: a migration stream (its trailer) or a bare JSON trailer.
+    /// </summary>
+    public static Trailer Load(string path)
+    {
+        using var fs = File.OpenRead(path);
+        Span<byte> magic = stackalloc byte[4];
+        int n = fs.ReadAtLeast(magic, 4, throwOnEndOfStream: false);
+        fs.Position = 0;
+        if (n == 4 && magic.SequenceEqual("QEVM"u8))
+        {
+            return TrailerLocator.TryLocate(fs, 0, fs.Length, int.MaxValue)
+                ?? throw new VmStateFormatException(VmStateError.BadTrailer, fs.Length, "a JSON trailer at the end of " + path, "none");
+        }
+        var bytes = File.ReadAllBytes(path);
+        return Parse(bytes);
+    }
+}

@@ -1,0 +1,260 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text;
+
+namespace Qevm;
+
+public sealed partial class VmStateReader
+{
+    // Lookahead a footer candidate needs to check the record after it: type, id, str8 idstr, instance, version.
+    private const int NextRecordLookahead = 1 + 4 + 1 + 255 + 8 + 1;
+
+    private void ReadStartOrFull(byte type)
+    {
+        long offset = _in.Position;
+        var h = _in.Peek(6);
+        uint id = BinaryPrimitives.ReadUInt32BigEndian(h[1..]);
+        int n = h[5];
+        if (n == 0)
+            throw new VmStateFormatException(VmStateError.BadSectionHeader, offset + 5, "an idstr length 1..255", "0",
+                string.Create(CultureInfo.InvariantCulture, $"Unable to read ID string for section {id}"));
+        var full = _in.Peek(6 + n + 8);
+        var idBytes = full.Slice(6, n).ToArray();
+        uint instance = BinaryPrimitives.ReadUInt32BigEndian(full[(6 + n)..]);
+        uint version = BinaryPrimitives.ReadUInt32BigEndian(full[(10 + n)..]);
+        var header = Intern(id, idBytes, instance, version);
+        _sections[id] = header;
+        Section = header;
+        RecordType = type == 0x01 ? RecordType.SectionStart : RecordType.SectionFull;
+        PayloadOffset = offset + 14 + n;
+        _in.Advance(14 + n);
+        if (type == 0x04)
+        {
+            PayloadLength = DelimitFull(header);
+            _pending = (int)PayloadLength;
+            _fullIndex++;
+            _awaitFooter = true;
+        }
+        else
+        {
+            BeginItems(header, RecordType);
+        }
+    }
+
+    private void ReadPartOrEnd(byte type)
+    {
+        long offset = _in.Position;
+        uint id = BinaryPrimitives.ReadUInt32BigEndian(_in.Peek(5)[1..]);
+        if (!_sections.TryGetValue(id, out var header))
+            throw new VmStateFormatException(VmStateError.UnknownSection, offset + 1, "the id of a section started earlier",
+                id.ToString(CultureInfo.InvariantCulture), string.Create(CultureInfo.InvariantCulture, $"Unknown savevm section {id}"));
+        Section = header;
+        RecordType = type == 0x02 ? RecordType.SectionPart : RecordType.SectionEnd;
+        PayloadOffset = offset + 5;
+        _in.Advance(5);
+        BeginItems(header, RecordType);
+    }
+
+    // Reuses the header object of a section id seen before, so PART/END records allocate nothing.
+    private SectionHeader Intern(uint id, byte[] idBytes, uint instance, uint version)
+    {
+        if (_sections.TryGetValue(id, out var h) && h.InstanceId == instance && h.VersionId == version && h.IdstrBytes.AsSpan().SequenceEqual(idBytes))
+            return h;
+        return new SectionHeader(id, Encoding.Latin1.GetString(idBytes), instance, version) { IdstrBytes = idBytes };
+    }
+
+    private bool TryReadFooter()
+    {
+        var header = Section!;
+        long offset = _in.Position;
+        if (HasFooters == false) return false;
+        bool present = _in.Ensure(5) && _in.Peek(1)[0] == 0x7E;
+        if (!present)
+        {
+            if (HasFooters == true)
+            {
+                string found = _in.Ensure(1) ? "0x" + _in.Peek(1)[0].ToString("x2", CultureInfo.InvariantCulture) : "end of data";
+                throw new VmStateFormatException(VmStateError.BadFooter, offset,
+                    string.Create(CultureInfo.InvariantCulture, $"footer 0x7E + be32 {header.SectionId}"), found,
+                    "Missing section footer for " + header.Idstr, DescribeSection(header));
+            }
+            HasFooters = false;
+            return false;
+        }
+        uint id = BinaryPrimitives.ReadUInt32BigEndian(_in.Peek(5)[1..]);
+        if (id != header.SectionId)
+            throw new VmStateFormatException(VmStateError.BadFooter, offset + 1,
+                string.Create(CultureInfo.InvariantCulture, $"footer 0x7E + be32 {header.SectionId}"), "section id " + id.ToString(CultureInfo.InvariantCulture),
+                string.Create(CultureInfo.InvariantCulture, $"Mismatched section id in footer for {header.Idstr} - read 0x{id:x} expected 0x{header.SectionId:x}"),
+                DescribeSection(header));
+        HasFooters = true;
+        RecordType = RecordType.SectionFooter;
+        RecordOffset = offset;
+        PayloadOffset = offset + 5;
+        PayloadLength = 0;
+        _in.Advance(5);
+        return true;
+    }
+
+    private string DescribeSection(SectionHeader h) =>
+        string.Create(CultureInfo.InvariantCulture, $"{TypeName(RecordType)} {h.SectionId} '{h.Idstr}' #{h.InstanceId} at 0x{RecordOffset:x}");
+
+    /// <summary>
+    /// Length of a FULL section's data: a built-in layout or the description gives it, the footer confirms it
+    /// (and wins when they disagree, §9.4); without either, footer candidates are checked against the next record.
+    /// </summary>
+    private long DelimitFull(SectionHeader h)
+    {
+        long? described = BuiltinLength(h);
+        bool haveDescription = described is not null;
+        if (described is null && _description is not null && _description.TryGetDevice(h.Idstr, h.InstanceId, out var entry))
+        {
+            haveDescription = true;
+            described = DescriptionWalker.TryMeasure(entry, PeekFromHere);
+        }
+        if (HasFooters != false)
+        {
+            if (described is { } d && IsFooterAt(d, h.SectionId)) return d;
+            long found = ScanForFooter(h.SectionId);
+            if (found >= 0)
+            {
+                if (haveDescription) _mismatches.Add(new DescriptionMismatch(h.Idstr, h.InstanceId, h.SectionId, described, found));
+                return found;
+            }
+            if (HasFooters == true)
+                throw new VmStateFormatException(VmStateError.BadFooter, PayloadOffset,
+                    string.Create(CultureInfo.InvariantCulture, $"the section's data closed by footer 0x7E + be32 {h.SectionId} and a valid next record"),
+                    "no such footer before the end of data", "Missing section footer for " + h.Idstr, DescribeSection(h));
+        }
+        if (described is { } len && IsPlausibleNext(len))
+        {
+            HasFooters = false;
+            return len;
+        }
+        throw new VmStateFormatException(VmStateError.NeedsSchema, PayloadOffset,
+            "a section footer or a description (JSON trailer) that delimits the data of '" + h.Idstr + "'",
+            haveDescription ? "a description that does not fit the bytes" : "neither (give a schema: a migration stream of the same QEMU with its trailer)",
+            record: DescribeSection(h));
+    }
+
+    // Old-style sections whose layout QEMU fixes (§15.1).
+    private long? BuiltinLength(SectionHeader h)
+    {
+        switch (h.Idstr)
+        {
+            case "todclock":
+                if (!_in.Ensure(1)) return null;
+                return _in.Peek(1)[0] == 0 ? 1 : 10;
+            case "s390-skeys":
+                long pos = 0;
+                while (true)
+                {
+                    var rec = PeekFromHere(pos, 8);
+                    if (rec is null) return null;
+                    ulong v = BinaryPrimitives.ReadUInt64BigEndian(rec);
+                    switch (v & 0xFFF)
+                    {
+                        case 0x01:
+                            return pos + 8;
+                        case 0x02:
+                            var count = PeekFromHere(pos + 8, 8);
+                            if (count is null) return null;
+                            ulong c = BinaryPrimitives.ReadUInt64BigEndian(count);
+                            if (c > (ulong)_options.MaxRecordLength) return null;
+                            pos += 16 + (long)c;
+                            break;
+                        default:
+                            return null;
+                    }
+                }
+            default:
+                return null;
+        }
+    }
+
+    private byte[]? PeekFromHere(long pos, int count)
+    {
+        if (pos < 0 || pos + count > _options.MaxRecordLength || !_in.Ensure((int)(pos + count))) return null;
+        return _in.Peek((int)(pos + count)).Slice((int)pos, count).ToArray();
+    }
+
+    private bool IsFooterAt(long pos, uint id)
+    {
+        var f = PeekFromHere(pos, 5);
+        return f is not null && f[0] == 0x7E && BinaryPrimitives.ReadUInt32BigEndian(f.AsSpan(1)) == id && IsPlausibleNext(pos + 5);
+    }
+
+    /// <summary>First footer candidate (0x7E + be32 id) followed by a plausible record; -1 when none.</summary>
+    private long ScanForFooter(uint id)
+    {
+        int from = 0;
+        Span<byte> pattern = [0x7E, 0, 0, 0, 0];
+        BinaryPrimitives.WriteUInt32BigEndian(pattern[1..], id);
+        while (true)
+        {
+            long want = Math.Min((long)_options.MaxRecordLength, (long)Math.Max(_in.Available, 1 << 16) * 2);
+            bool more = _in.Ensure((int)Math.Max(want, from + 5 + NextRecordLookahead));
+            var data = _in.Buffered;
+            int limit = more ? data.Length - NextRecordLookahead : data.Length;
+            while (from + 5 <= limit)
+            {
+                int i = data[from..limit].IndexOf(pattern);
+                if (i < 0) break;
+                int c = from + i;
+                if (IsPlausibleNext(c + 5)) return c;
+                from = c + 1;
+            }
+            from = Math.Max(from, limit - 4);
+            if (!more || _in.Available >= _options.MaxRecordLength) return -1;
+        }
+    }
+
+    /// <summary>
+    /// Whether a record can start at <paramref name="pos"/> (relative to the cursor): §9.4 step 3.
+    /// </summary>
+    private bool IsPlausibleNext(long pos)
+    {
+        if (pos > int.MaxValue - NextRecordLookahead) return false;
+        bool any = _in.Ensure((int)pos + 1);
+        if (!any) return Depth > 0 && _in.Position + pos == _packageEnds.Peek();
+        _in.Ensure((int)pos + NextRecordLookahead);
+        var d = _in.Buffered[(int)pos..];
+        if (Depth > 0 && _in.Position + pos == _packageEnds.Peek()) return true;
+        switch (d[0])
+        {
+            case 0x00:
+                if (Depth > 0) return false;
+                if (d.Length == 1) return true;
+                return d[1] == 0x06 && (d.Length < 7 || d[6] == (byte)'{');
+            case 0x01:
+            case 0x04:
+                if (d.Length < 6) return false;
+                int n = d[5];
+                if (n == 0 || d.Length < 14 + n) return false;
+                foreach (var ch in d.Slice(6, n))
+                    if (ch is < 0x20 or > 0x7E) return false;
+                uint version = BinaryPrimitives.ReadUInt32BigEndian(d[(10 + n)..]);
+                if (version > 0xFFFF) return false;
+                uint id = BinaryPrimitives.ReadUInt32BigEndian(d[1..]);
+                if (_sections.TryGetValue(id, out var known) && !known.IdstrBytes.AsSpan().SequenceEqual(d.Slice(6, n))) return false;
+                if (d[0] == 0x04 && OwnTrailer is { } t && _description == t && _fullIndex + 1 < t.Devices.Count)
+                {
+                    var (name, inst) = t.Devices[_fullIndex + 1];
+                    if (name != Encoding.Latin1.GetString(d.Slice(6, n)) || inst != BinaryPrimitives.ReadUInt32BigEndian(d[(6 + n)..]))
+                        return false;
+                }
+                return true;
+            case 0x02:
+            case 0x03:
+                return d.Length >= 5 && _sections.ContainsKey(BinaryPrimitives.ReadUInt32BigEndian(d[1..]));
+            case 0x08:
+                if (d.Length < 5) return false;
+                ushort cmd = BinaryPrimitives.ReadUInt16BigEndian(d[1..]);
+                ushort len = BinaryPrimitives.ReadUInt16BigEndian(d[3..]);
+                int fixedLen = MigCommands.FixedLength(cmd);
+                return MigCommands.IsKnown(cmd) && (fixedLen < 0 || fixedLen == len);
+            default:
+                return false;
+        }
+    }
+}

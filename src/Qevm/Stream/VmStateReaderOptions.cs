@@ -1,0 +1,19 @@
+namespace Qevm;
+
+/// <summary>Settings of a <see cref="VmStateReader"/>.</summary>
+public sealed record VmStateReaderOptions
+{
+    /// <summary>A description (JSON trailer) to delimit FULL sections with, e.g. from another stream of the same QEMU.</summary>
+    public Trailer? Description { get; init; }
+
+    /// <summary>Target page size, when the caller knows it better than the stream.</summary>
+    public int? PageSize { get; init; }
+
+    /// <summary>
+    /// On a seekable input, read the JSON trailer before the records (page size, description). Default true.
+    /// </summary>
+    public bool ReadTrailerFirst { get; init; } = true;
+
+    /// <summary>Largest record the reader holds in memory (FULL payload, lookahead, trailer). Default 256 MiB.</summary>
+    public int MaxRecordLength { get; init; } = 256 << 20;
+}
