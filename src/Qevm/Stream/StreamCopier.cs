@@ -43,9 +43,11 @@ public static class StreamCopier
                     break;
             }
         }
-        if (r.Diagnostics.Count > 0 && r.Diagnostics[^1].Message.StartsWith("Expected vmdescription", StringComparison.Ordinal))
-            throw new VmStateFormatException(VmStateError.BadTrailer, r.Diagnostics[^1].Offset, "the trailer (0x06) or the end of the stream after EOF",
-                "other bytes, which a copy would drop");
+        // Bytes QEMU ignores after EOF or after the trailer would be lost: refuse rather than copy less than the input.
+        foreach (var d in r.Diagnostics)
+            if (d.Message.StartsWith("Expected vmdescription", StringComparison.Ordinal) || d.Message.StartsWith("bytes after the JSON trailer", StringComparison.Ordinal))
+                throw new VmStateFormatException(VmStateError.BadTrailer, d.Offset, "the end of the stream after EOF and the trailer",
+                    "other bytes, which a copy would drop");
     }
 
     private static void CopyItems(VmStateReader r, VmStateWriter w)

@@ -121,7 +121,8 @@ public sealed partial class VmStateReader
         ulong kind = flags & ~(ulong)RamFlags.Continue;
         int pos = 8;
         RamBlock? block = null;
-        if (kind is (ulong)RamFlags.Zero or (ulong)RamFlags.Page or (ulong)RamFlags.Xbzrle or (ulong)RamFlags.CompressPage)
+        // ram.c reads the block name whenever a page kind is among the bits, before it rejects a combination.
+        if ((flags & (ulong)(RamFlags.Zero | RamFlags.Page | RamFlags.Xbzrle | RamFlags.CompressPage)) != 0)
         {
             if ((flags & (ulong)RamFlags.Continue) == 0)
             {
@@ -172,7 +173,8 @@ public sealed partial class VmStateReader
                 return;
             case (ulong)RamFlags.CompressPage:
                 uint cl = BinaryPrimitives.ReadUInt32BigEndian(_in.Peek(pos + 4)[pos..]);
-                long bound = (PageSize > 0 ? PageSize : 65536) + 1024;
+                long ps = PageSize > 0 ? PageSize : 65536;
+                long bound = ps + (ps >> 12) + (ps >> 14) + (ps >> 25) + 13; // zlib compressBound
                 if (cl > bound)
                     throw new VmStateFormatException(VmStateError.BadRam, at + pos, "a compressed length ≤ compressBound(page size)", cl.ToString(CultureInfo.InvariantCulture),
                         string.Create(CultureInfo.InvariantCulture, $"Invalid compressed data length: {(int)cl}"));
@@ -371,7 +373,7 @@ public sealed partial class VmStateReader
         }
         _in.Peek(pos);
         bool eos = (flags & 0x01) != 0;
-        SetItem(eos && pos == 1 ? IterativeItemKind.BitmapEos : IterativeItemKind.BitmapChunk, pos, eos, flags);
+        SetItem(eos && (flags & 0x70) == 0 ? IterativeItemKind.BitmapEos : IterativeItemKind.BitmapChunk, pos, eos, flags);
     }
 
     private void ParseHtab()

@@ -121,6 +121,14 @@ public sealed partial class VmStateReader
                 if (haveDescription) _mismatches.Add(new DescriptionMismatch(h.Idstr, h.InstanceId, h.SectionId, described, found));
                 return found;
             }
+            if (HasFooters == true && described is { } at && PeekFromHere(at, 5) is [0x7E, ..] f)
+            {
+                uint read = BinaryPrimitives.ReadUInt32BigEndian(f.AsSpan(1));
+                throw new VmStateFormatException(VmStateError.BadFooter, PayloadOffset + at + 1,
+                    string.Create(CultureInfo.InvariantCulture, $"footer 0x7E + be32 {h.SectionId}"), "section id " + read.ToString(CultureInfo.InvariantCulture),
+                    string.Create(CultureInfo.InvariantCulture, $"Mismatched section id in footer for {h.Idstr} - read 0x{read:x} expected 0x{h.SectionId:x}"),
+                    DescribeSection(h));
+            }
             if (HasFooters == true)
                 throw new VmStateFormatException(VmStateError.BadFooter, PayloadOffset,
                     string.Create(CultureInfo.InvariantCulture, $"the section's data closed by footer 0x7E + be32 {h.SectionId} and a valid next record"),

@@ -285,7 +285,9 @@ public sealed partial class VmStateReader : IDisposable
                 default:
                     throw new VmStateFormatException(VmStateError.BadConfiguration, subOffset,
                         "a configuration subsection (target-page-bits, capabilities, uuid)", "'" + name + "'",
-                        "Unknown savevm section type 5");
+                        name.StartsWith("configuration/", StringComparison.Ordinal)
+                            ? "load of migration failed: No such file or directory" // §8.2: -ENOENT, no message of its own
+                            : "Unknown savevm section type 5");
             }
         }
         Configuration = new ConfigurationSection
@@ -323,7 +325,7 @@ public sealed partial class VmStateReader : IDisposable
         if (fixedLen >= 0 && len != fixedLen)
             throw new VmStateFormatException(VmStateError.BadCommand, offset + 3,
                 string.Create(CultureInfo.InvariantCulture, $"length {fixedLen} for {MigCommands.Name(cmd)}"), len.ToString(CultureInfo.InvariantCulture),
-                string.Create(CultureInfo.InvariantCulture, $"{MigCommands.Name(cmd)} received with bad length - expecting {fixedLen}, got {len}"));
+                string.Create(CultureInfo.InvariantCulture, $"{(cmd == (ushort)MigCommand.EnableColo ? "(null)" : MigCommands.Name(cmd))} received with bad length - expecting {fixedLen}, got {len}"));
         var payload = _in.Peek(5 + len)[5..];
         switch ((MigCommand)cmd)
         {
@@ -343,6 +345,12 @@ public sealed partial class VmStateReader : IDisposable
                     ulong tps = BinaryPrimitives.ReadUInt64BigEndian(payload[8..]);
                     if (PageSize == 0 && tps is >= 256 and <= 1 << 24 && ulong.IsPow2(tps)) SetPageSize((int)tps, "postcopy-advise");
                 }
+                break;
+            case MigCommand.RecvBitmap:
+                if (len == 0 || payload[0] + 1 != len)
+                    throw new VmStateFormatException(VmStateError.BadCommand, offset + 3,
+                        "a length of the block name's length + 1", len.ToString(CultureInfo.InvariantCulture),
+                        string.Create(CultureInfo.InvariantCulture, $"loadvm_handle_recv_bitmap: invalid payload length ({len})"));
                 break;
             case MigCommand.Packaged:
                 uint n = BinaryPrimitives.ReadUInt32BigEndian(payload);
