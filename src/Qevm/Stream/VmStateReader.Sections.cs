@@ -121,7 +121,9 @@ public sealed partial class VmStateReader
                 if (haveDescription) _mismatches.Add(new DescriptionMismatch(h.Idstr, h.InstanceId, h.SectionId, described, found));
                 return found;
             }
-            if (HasFooters == true && described is { } at && PeekFromHere(at, 5) is [0x7E, ..] f)
+            long at = described ?? -1;
+            if (HasFooters == true && at < 0) at = FindFooterOfAnyId();
+            if (HasFooters == true && at >= 0 && PeekFromHere(at, 5) is [0x7E, ..] f)
             {
                 uint read = BinaryPrimitives.ReadUInt32BigEndian(f.AsSpan(1));
                 throw new VmStateFormatException(VmStateError.BadFooter, PayloadOffset + at + 1,
@@ -215,6 +217,21 @@ public sealed partial class VmStateReader
             from = Math.Max(from, limit - 4);
             if (!more || _in.Available >= _options.MaxRecordLength) return -1;
         }
+    }
+
+    // After a failed scan everything up to the end (or the limit) is buffered: a 0x7E followed by a plausible
+    // record is a footer naming another section (QEMU's "Mismatched section id in footer").
+    private long FindFooterOfAnyId()
+    {
+        var data = _in.Buffered;
+        for (int c = data.IndexOf((byte)0x7E); c >= 0 && c + 5 <= data.Length; )
+        {
+            if (IsPlausibleNext(c + 5)) return c;
+            data = _in.Buffered;
+            int next = data[(c + 1)..].IndexOf((byte)0x7E);
+            c = next < 0 ? -1 : c + 1 + next;
+        }
+        return -1;
     }
 
     /// <summary>
