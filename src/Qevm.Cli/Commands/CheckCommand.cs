@@ -10,7 +10,8 @@ internal static class CheckCommand
     {
         var file = new Argument<string>("FILE") { Description = "device-state file or migration stream; - for standard input" };
         var json = new Option<bool>("--json") { Description = "print the verdict as JSON" };
-        var cmd = new Command("check", "Validate a stream; one line saying where and why when it is invalid") { file, json };
+        var schema = SchemaOption.Create();
+        var cmd = new Command("check", "Validate a stream; one line saying where and why when it is invalid") { file, json, schema };
         cmd.SetAction(pr => CommandRunner.Run(output, () =>
         {
             var path = pr.GetValue(file)!;
@@ -19,7 +20,7 @@ internal static class CheckCommand
             try
             {
                 using var input = CommandRunner.OpenInput(path);
-                info = StreamInfo.Read(input);
+                info = StreamInfo.Read(input, SchemaOption.ReaderOptions(pr, schema));
             }
             catch (VmStateFormatException e) when (asJson)
             {

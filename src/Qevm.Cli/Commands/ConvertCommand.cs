@@ -9,22 +9,24 @@ internal static class ConvertCommand
     {
         var file = new Argument<string>("FILE") { Description = "input stream; - for standard input" };
         var outOption = new Option<string>("--output", "-o") { Description = "output file; - for standard output", Required = true };
-        var cmd = new Command("convert", "Re-encode a stream record by record (byte-identical without transform options)") { file, outOption };
+        var schema = SchemaOption.Create();
+        var cmd = new Command("convert", "Re-encode a stream record by record (byte-identical without transform options)") { file, outOption, schema };
         cmd.SetAction(pr => CommandRunner.Run(output, () =>
         {
             var src = pr.GetValue(file)!;
             var dst = pr.GetValue(outOption)!;
             if (dst != "-" && src != "-" && AtomicFile.SameFile(src, dst))
                 throw new ArgumentException($"refusing to write over the input '{src}'");
+            var options = SchemaOption.ReaderOptions(pr, schema);
             using var input = CommandRunner.OpenInput(src);
             if (dst == "-")
             {
                 using var stdout = Console.OpenStandardOutput();
-                StreamCopier.Copy(input, stdout);
+                StreamCopier.Copy(input, stdout, options);
             }
             else
             {
-                AtomicFile.Write(dst, o => StreamCopier.Copy(input, o));
+                AtomicFile.Write(dst, o => StreamCopier.Copy(input, o, options));
             }
             return 0;
         }));

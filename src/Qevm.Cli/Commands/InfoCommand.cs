@@ -11,12 +11,13 @@ internal static class InfoCommand
     {
         var file = new Argument<string>("FILE") { Description = "device-state file or migration stream; - for standard input" };
         var json = new Option<bool>("--json") { Description = "print the record table as JSON" };
-        var cmd = new Command("info", "Show the records of a stream: configuration, commands, sections, RAM, trailer") { file, json };
+        var schema = SchemaOption.Create();
+        var cmd = new Command("info", "Show the records of a stream: configuration, commands, sections, RAM, trailer") { file, json, schema };
         cmd.SetAction(pr => CommandRunner.Run(output, () =>
         {
             StreamInfo info;
             using (var input = CommandRunner.OpenInput(pr.GetValue(file)!))
-                info = StreamInfo.Read(input);
+                info = StreamInfo.Read(input, SchemaOption.ReaderOptions(pr, schema));
             if (pr.GetValue(json))
             {
                 using var ms = new MemoryStream();

@@ -90,3 +90,46 @@ public class CorpusTests
         Assert.Equal(expected, info.EofOffset);
     }
 }
+
+/// <summary>
+/// Each case's device.state with its footers removed (the Xen layout) is delimited by the description in the
+/// case's full.mig trailer, section for section.
+/// </summary>
+public class DescriptionDelimitingTests
+{
+    // No trailer to take a description from, or (7.2 s390x) a trailer that describes s390_css wrongly (§13.7).
+    private static readonly HashSet<string> Excluded = ["x86-pc-suppress-vmdesc", "x86-suppress-vmdesc", "s390x-ccw-virtio@corpus"];
+
+    public static IEnumerable<object[]> Cases()
+    {
+        foreach (var (name, _) in CorpusFiles.Enumerate())
+        {
+            var parts = name.Split('/');
+            if (parts[2] != "device.state" || Excluded.Contains(parts[1]) || Excluded.Contains(parts[1] + "@" + parts[0])) continue;
+            yield return [name];
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void DeviceStateWithoutFooters_IsDelimitedByTheStreamsTrailer(string name)
+    {
+        var bytes = CorpusFiles.Bytes(name);
+        var info = StreamInfo.Read(new MemoryStream(bytes));
+        var stripped = new List<byte>(bytes);
+        foreach (var s in info.Sections.OrderByDescending(s => s.FooterOffset)) stripped.RemoveRange((int)s.FooterOffset!.Value, 5);
+        var streamName = CorpusFiles.Enumerate().First(e => e.Name.StartsWith(name[..^"device.state".Length] + "full.mig", StringComparison.Ordinal)).Name;
+        var description = Trailer.Parse(TrailerOf(CorpusFiles.Bytes(streamName)));
+        var read = StreamInfo.Read(new MemoryStream([.. stripped]), new VmStateReaderOptions { Description = description });
+        Assert.False(read.Footers);
+        Assert.Equal(info.Sections.Select(s => (s.Header.Idstr, s.Header.InstanceId, s.PayloadLength)),
+            read.Sections.Select(s => (s.Header.Idstr, s.Header.InstanceId, s.PayloadLength)));
+    }
+
+    private static byte[] TrailerOf(byte[] stream)
+    {
+        var info = StreamInfo.Read(new MemoryStream(stream));
+        var (offset, length) = info.Trailer!.Value;
+        return stream.AsSpan((int)offset + 5, (int)length).ToArray();
+    }
+}
