@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using Qevm.Cli.Commands;
 
 namespace Qevm.Cli;
@@ -16,7 +17,12 @@ public static class Program
     public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
     {
         var output = new CliOutput(stdout ?? Console.Out, stderr ?? Console.Error, stdout is null && !Console.IsOutputRedirected);
-        var root = new RootCommand("qevm: read, check and convert QEMU VM-state streams (device-state files, migration streams, savevm states)");
+        // A plain command named "qevm" rather than RootCommand, whose name would be the assembly's (Qevm.Cli).
+        var root = new Command("qevm", "Read, check and convert QEMU VM-state streams (device-state files, migration streams, savevm states)")
+        {
+            new HelpOption(),
+            new VersionOption(),
+        };
         root.Subcommands.Add(InfoCommand.Create(output));
         root.Subcommands.Add(CheckCommand.Create(output));
         root.Subcommands.Add(ConvertCommand.Create(output));
