@@ -46,8 +46,7 @@ internal static class CheckCommand
 
     private static void WriteJson(CliOutput output, StreamInfo? info, VmStateFormatException? error)
     {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+        output.WriteJson(w =>
         {
             w.WriteStartObject();
             w.WriteBoolean("valid", error is null);
@@ -77,7 +76,6 @@ internal static class CheckCommand
                 w.WriteEndObject();
             }
             w.WriteEndObject();
-        }
-        output.Out.WriteLine(System.Text.Encoding.UTF8.GetString(ms.ToArray()));
+        });
     }
 }

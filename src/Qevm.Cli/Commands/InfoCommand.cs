@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Qevm.Cli.Rendering;
 
 namespace Qevm.Cli.Commands;
@@ -20,10 +19,7 @@ internal static class InfoCommand
                 info = StreamInfo.Read(input, SchemaOption.ReaderOptions(pr, schema));
             if (pr.GetValue(json))
             {
-                using var ms = new MemoryStream();
-                using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
-                    info.WriteJson(w);
-                output.Out.WriteLine(System.Text.Encoding.UTF8.GetString(ms.ToArray()));
+                output.WriteJson(info.WriteJson);
             }
             else
             {

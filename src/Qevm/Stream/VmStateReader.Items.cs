@@ -45,7 +45,7 @@ public sealed partial class VmStateReader
         return b;
     }
 
-    private void BeginItems(SectionHeader h, RecordType type)
+    private void BeginItems(SectionHeader h)
     {
         PayloadLength = -1;
         _awaitFooter = true;
@@ -63,7 +63,6 @@ public sealed partial class VmStateReader
         if (_handler == Handler.Ram && h.VersionId != 4)
             throw new VmStateFormatException(VmStateError.BadRam, PayloadOffset - 4, "ram section version 4", h.VersionId.ToString(CultureInfo.InvariantCulture),
                 "error while loading state for instance 0x0 of device 'ram'");
-        _ = type;
     }
 
     /// <summary>Reads the next record of the current iterative section's data; false after its end marker.</summary>

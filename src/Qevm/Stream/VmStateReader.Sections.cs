@@ -37,7 +37,7 @@ public sealed partial class VmStateReader
         }
         else
         {
-            BeginItems(header, RecordType);
+            BeginItems(header);
         }
     }
 
@@ -52,7 +52,7 @@ public sealed partial class VmStateReader
         RecordType = type == 0x02 ? RecordType.SectionPart : RecordType.SectionEnd;
         PayloadOffset = offset + 5;
         _in.Advance(5);
-        BeginItems(header, RecordType);
+        BeginItems(header);
     }
 
     // Reuses the header object of a section id seen before, so PART/END records allocate nothing.
@@ -240,8 +240,8 @@ public sealed partial class VmStateReader
     private bool IsPlausibleNext(long pos)
     {
         if (pos > int.MaxValue - NextRecordLookahead) return false;
-        bool any = _in.Ensure((int)pos + 1);
-        if (!any) return Depth > 0 && _in.Position + pos == _packageEnds.Peek();
+        // At the very end of the data the candidate stands: the missing next record is then reported as truncation.
+        if (!_in.Ensure((int)pos + 1)) return _in.Available == pos;
         _in.Ensure((int)pos + NextRecordLookahead);
         var d = _in.Buffered[(int)pos..];
         if (Depth > 0 && _in.Position + pos == _packageEnds.Peek()) return true;
