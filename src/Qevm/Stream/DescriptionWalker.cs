@@ -30,6 +30,10 @@ internal static class DescriptionWalker
         {
             return null;
         }
+        catch (KeyNotFoundException)
+        {
+            return null;
+        }
     }
 
     private static bool Walk(JsonElement vmsd, Func<long, int, byte[]?> peek, ref long pos, int depth)

@@ -60,6 +60,11 @@ public sealed class Trailer
                 throw new VmStateFormatException(VmStateError.BadTrailer, offset, "a JSON object", doc.RootElement.ValueKind.ToString());
             return new Trailer(offset, json, doc.RootElement.Clone());
         }
+        catch (InvalidOperationException e)
+        {
+            // Strings that are not valid UTF-8 parse but cannot be read.
+            throw new VmStateFormatException(VmStateError.BadTrailer, offset < 0 ? 0 : offset, "valid JSON in the trailer", e.Message);
+        }
         catch (JsonException e)
         {
             throw new VmStateFormatException(VmStateError.BadTrailer, offset < 0 ? 0 : offset + 5 + (e.BytePositionInLine ?? 0),

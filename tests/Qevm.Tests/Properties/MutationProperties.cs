@@ -1,0 +1,62 @@
+using CsCheck;
+using Qevm.Tests.Corpus;
+
+namespace Qevm.Tests.Properties;
+
+/// <summary>
+/// Mutated real files (byte flips, cuts, inserted and deleted bytes) either read or fail with
+/// <see cref="VmStateFormatException"/>: no other exception escapes the reader.
+/// </summary>
+public class MutationProperties
+{
+    private enum Mutation { Flip, Truncate, Insert, Delete }
+
+    private static readonly Gen<(Mutation, int, byte)> Edit =
+        Gen.Select(Gen.Enum<Mutation>(), Gen.Int[0, int.MaxValue], Gen.Byte);
+
+    private static byte[] Apply(byte[] input, (Mutation Kind, int Where, byte Value)[] edits)
+    {
+        var b = new List<byte>(input);
+        foreach (var (kind, where, value) in edits)
+        {
+            if (b.Count == 0) break;
+            int at = where % b.Count;
+            switch (kind)
+            {
+                case Mutation.Flip: b[at] ^= (byte)(value | 1); break;
+                case Mutation.Truncate: b.RemoveRange(at, b.Count - at); break;
+                case Mutation.Insert: b.Insert(at, value); break;
+                case Mutation.Delete: b.RemoveAt(at); break;
+            }
+        }
+        return [.. b];
+    }
+
+    [Theory]
+    [InlineData("fixtures/x86-pc/device.state")]
+    [InlineData("fixtures/x86-pc/full.mig")]
+    [InlineData("fixtures/x86-pc-smp2/device.state")]
+    public void MutatedFile_ReadsOrFailsWithFormatException(string name)
+    {
+        var original = CorpusFiles.Bytes(name);
+        Edit.Array[1, 4].Sample(edits =>
+        {
+            var mutated = Apply(original, edits);
+            foreach (bool pipe in (bool[])[false, true])
+            {
+                Stream s = new MemoryStream(mutated, writable: false);
+                if (pipe) s = new NonSeekableStream(s);
+                try
+                {
+                    using (s) StreamInfo.Read(s);
+                    using var copy = new MemoryStream();
+                    StreamCopier.Copy(new MemoryStream(mutated, writable: false), copy);
+                }
+                catch (VmStateFormatException e)
+                {
+                    Assert.InRange(e.Offset, 0, mutated.Length);
+                }
+            }
+        }, iter: 1000, threads: 1);
+    }
+}
