@@ -37,9 +37,12 @@ public sealed partial class VmStateReader
         }
         else
         {
+            _startedIds.Add(id);
             BeginItems(header);
         }
     }
+
+    private readonly HashSet<uint> _startedIds = [];
 
     private void ReadPartOrEnd(byte type)
     {
@@ -271,7 +274,8 @@ public sealed partial class VmStateReader
                 return true;
             case 0x02:
             case 0x03:
-                return d.Length >= 5 && _sections.ContainsKey(BinaryPrimitives.ReadUInt32BigEndian(d[1..]));
+                // Only iterative sections continue with PART/END: device data often holds 02/03 + a FULL section's id.
+                return d.Length >= 5 && _startedIds.Contains(BinaryPrimitives.ReadUInt32BigEndian(d[1..]));
             case 0x08:
                 if (d.Length < 5) return false;
                 ushort cmd = BinaryPrimitives.ReadUInt16BigEndian(d[1..]);
