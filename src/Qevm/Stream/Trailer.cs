@@ -50,6 +50,20 @@ public sealed class Trailer
     public bool TryGetDevice(string idstr, uint instanceId, out JsonElement entry) =>
         _byKey.TryGetValue((idstr, instanceId), out entry);
 
+    private readonly Dictionary<(string, uint), VmStateDescription?> _descriptions = [];
+
+    /// <summary>The description of a FULL section, built from its trailer entry (null when absent or malformed).</summary>
+    public VmStateDescription? GetDescription(string idstr, uint instanceId)
+    {
+        lock (_descriptions)
+        {
+            if (_descriptions.TryGetValue((idstr, instanceId), out var d)) return d;
+            d = TryGetDevice(idstr, instanceId, out var entry) ? TrailerSchema.FromDevice(entry) : null;
+            _descriptions[(idstr, instanceId)] = d;
+            return d;
+        }
+    }
+
     /// <summary>Parses trailer JSON; <paramref name="offset"/> is where its 0x06 byte was (for messages).</summary>
     public static Trailer Parse(ReadOnlyMemory<byte> json, long offset = -1)
     {

@@ -110,10 +110,11 @@ public sealed partial class VmStateReader
     {
         long? described = BuiltinLength(h);
         bool haveDescription = described is not null;
-        if (described is null && _description is not null && _description.TryGetDevice(h.Idstr, h.InstanceId, out var entry))
+        if (described is null && _description is not null && _description.TryGetDevice(h.Idstr, h.InstanceId, out _))
         {
             haveDescription = true;
-            described = DescriptionWalker.TryMeasure(entry, PeekFromHere);
+            var d = _description.GetDescription(h.Idstr, h.InstanceId);
+            described = d is null ? null : d.IsOldStyle ? OldStyleSize(d) : DescriptionWalker.TryMeasure(d, PeekFromHere);
         }
         if (HasFooters != false)
         {
@@ -148,6 +149,13 @@ public sealed partial class VmStateReader
             "a section footer or a description (JSON trailer) that delimits the data of '" + h.Idstr + "'",
             haveDescription ? "a description that does not fit the bytes" : "neither (give a schema: a migration stream of the same QEMU with its trailer)",
             record: DescribeSection(h));
+    }
+
+    private static long? OldStyleSize(VmStateDescription d)
+    {
+        long n = 0;
+        foreach (var f in d.Fields) n += (long)f.Size * f.Count;
+        return n;
     }
 
     // Old-style sections whose layout QEMU fixes (§15.1).
