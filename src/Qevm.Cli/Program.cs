@@ -18,7 +18,7 @@ public static class Program
     {
         var output = new CliOutput(stdout ?? Console.Out, stderr ?? Console.Error, stdout is null && !Console.IsOutputRedirected);
         // A plain command named "qevm" rather than RootCommand, whose name would be the assembly's (Qevm.Cli).
-        var root = new Command("qevm", "Read, check and convert QEMU VM-state streams (device-state files, migration streams, savevm states)")
+        var root = new Command("qevm", "Read, check, decode and convert QEMU VM-state streams (device-state files, migration streams, savevm states)")
         {
             new HelpOption(),
             new VersionOption(),
@@ -26,6 +26,7 @@ public static class Program
         root.Subcommands.Add(InfoCommand.Create(output));
         root.Subcommands.Add(CheckCommand.Create(output));
         root.Subcommands.Add(ConvertCommand.Create(output));
+        root.Subcommands.Add(DumpCommand.Create(output));
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

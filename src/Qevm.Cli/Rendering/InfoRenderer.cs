@@ -7,7 +7,8 @@ namespace Qevm.Cli.Rendering;
 /// <summary>Human-readable <c>info</c>: a summary, the configuration, commands, a section table and RAM totals.</summary>
 internal static class InfoRenderer
 {
-    public static void Render(StreamInfo info, CliOutput output)
+    /// <summary>A Spectre console on the command's output: colours on a terminal, plain text otherwise.</summary>
+    public static IAnsiConsole CreateConsole(CliOutput output)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
@@ -17,6 +18,12 @@ internal static class InfoRenderer
             Interactive = InteractionSupport.No,
         });
         if (!output.IsTerminal) console.Profile.Width = 200;
+        return console;
+    }
+
+    public static void Render(StreamInfo info, CliOutput output)
+    {
+        var console = CreateConsole(output);
         var ci = CultureInfo.InvariantCulture;
         console.MarkupLine(string.Create(ci, $"[bold]{info.Kind}[/], version {info.Version}, footers {(info.Footers ? "yes" : "no")}, EOF at {CommandRunner.Offset(info.EofOffset)}"));
         if (info.Configuration is { } c)

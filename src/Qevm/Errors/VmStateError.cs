@@ -29,6 +29,8 @@ public enum VmStateError
     BadIterativeData,
     /// <summary>A malformed JSON trailer.</summary>
     BadTrailer,
+    /// <summary>Section data that does not follow its description.</summary>
+    DescriptionMismatch,
     /// <summary>A length or count beyond the reader's limits.</summary>
     LimitExceeded,
 }

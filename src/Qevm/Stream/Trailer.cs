@@ -6,7 +6,7 @@ namespace Qevm;
 /// The JSON description after EOF (<c>QEMU_VM_VMDESCRIPTION</c>, §13): page size and one entry per FULL section.
 /// Duplicate keys (QEMU writes them for qtailq fields) are kept as they are.
 /// </summary>
-public sealed class Trailer
+public sealed class Trailer : ISchemaSource
 {
     private readonly Dictionary<(string, uint), JsonElement> _byKey = [];
     private readonly List<(string Name, uint InstanceId)> _order = [];
@@ -52,6 +52,13 @@ public sealed class Trailer
 
     private readonly Dictionary<(string, uint), VmStateDescription?> _descriptions = [];
 
+    /// <inheritdoc/>
+    public string SourceName { get; internal set; } = "trailer";
+
+    /// <inheritdoc/>
+    public VmStateDescription? Describe(SectionHeader section) =>
+        section is null ? null : GetDescription(section.Idstr, section.InstanceId);
+
     /// <summary>The description of a FULL section, built from its trailer entry (null when absent or malformed).</summary>
     public VmStateDescription? GetDescription(string idstr, uint instanceId)
     {
@@ -91,16 +98,42 @@ public sealed class Trailer
     /// </summary>
     public static Trailer Load(string path)
     {
-        using var fs = File.OpenRead(path);
-        Span<byte> magic = stackalloc byte[4];
-        int n = fs.ReadAtLeast(magic, 4, throwOnEndOfStream: false);
-        fs.Position = 0;
-        if (n == 4 && magic.SequenceEqual("QEVM"u8))
+        System.IO.Stream fs = File.OpenRead(path);
+        try
         {
-            return TrailerLocator.TryLocate(fs, 0, fs.Length, int.MaxValue)
-                ?? throw new VmStateFormatException(VmStateError.BadTrailer, fs.Length, "a JSON trailer at the end of " + path, "none");
+            Span<byte> magic = stackalloc byte[4];
+            int n = fs.ReadAtLeast(magic, 4, throwOnEndOfStream: false);
+            fs.Position = 0;
+            if (n >= 2 && magic[0] == 0x1F && magic[1] == 0x8B)
+            {
+                // A gzip-compressed stream: the trailer is at the end of the decompressed bytes.
+                var ms = new MemoryStream();
+                using (var gz = new System.IO.Compression.GZipStream(fs, System.IO.Compression.CompressionMode.Decompress, leaveOpen: true))
+                    gz.CopyTo(ms);
+                fs.Dispose();
+                fs = ms;
+                fs.Position = 0;
+                n = fs.ReadAtLeast(magic, 4, throwOnEndOfStream: false);
+                fs.Position = 0;
+            }
+            Trailer t;
+            if (n == 4 && magic.SequenceEqual("QEVM"u8))
+            {
+                t = TrailerLocator.TryLocate(fs, 0, fs.Length, int.MaxValue)
+                    ?? throw new VmStateFormatException(VmStateError.BadTrailer, fs.Length, "a JSON trailer at the end of " + path, "none");
+            }
+            else
+            {
+                var bytes = new byte[fs.Length];
+                fs.ReadExactly(bytes);
+                t = Parse(bytes);
+            }
+            t.SourceName = Path.GetFileName(path);
+            return t;
         }
-        var bytes = File.ReadAllBytes(path);
-        return Parse(bytes);
+        finally
+        {
+            fs.Dispose();
+        }
     }
 }

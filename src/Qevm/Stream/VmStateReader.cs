@@ -48,7 +48,7 @@ public sealed partial class VmStateReader : IDisposable
             input.Position = origin;
             if (OwnTrailer?.PageSize is { } tps && PageSize == 0) SetPageSize(tps, "trailer");
         }
-        _description = _options.Description ?? OwnTrailer;
+        _description = OwnTrailer ?? _options.Description;
         _in = new InputCursor(input, _options.MaxRecordLength);
     }
 

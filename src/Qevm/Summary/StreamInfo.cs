@@ -48,7 +48,13 @@ public sealed class StreamInfo
     public IReadOnlyList<Diagnostic> Warnings { get; private set; } = [];
 
     /// <summary>Reads a whole stream and returns its table. Throws <see cref="VmStateFormatException"/> on invalid input.</summary>
-    public static StreamInfo Read(System.IO.Stream input, VmStateReaderOptions? options = null)
+    public static StreamInfo Read(System.IO.Stream input, VmStateReaderOptions? options = null) => Read(input, options, null, out _);
+
+    /// <summary>
+    /// Reads a whole stream, calling <paramref name="onRecord"/> for every record (before its items are read);
+    /// <paramref name="ownTrailer"/> is the stream's trailer, when it has one.
+    /// </summary>
+    public static StreamInfo Read(System.IO.Stream input, VmStateReaderOptions? options, Action<VmStateReader>? onRecord, out Trailer? ownTrailer)
     {
         var info = new StreamInfo();
         using var r = new VmStateReader(input, options, leaveOpen: true);
@@ -57,6 +63,7 @@ public sealed class StreamInfo
         while (r.Read())
         {
             if (open is not null && open.PayloadLength < 0) open.PayloadLength = r.RecordOffset - open.PayloadOffset;
+            onRecord?.Invoke(r);
             switch (r.RecordType)
             {
                 case RecordType.FileHeader:
@@ -113,6 +120,7 @@ public sealed class StreamInfo
         }
         info.Ram = ram;
         info.Warnings = warnings;
+        ownTrailer = r.OwnTrailer;
         return info;
     }
 

@@ -1,0 +1,49 @@
+namespace Qevm;
+
+/// <summary>
+/// A stream read whole: its record table and every FULL section decoded with the first description that fits
+/// (the stream's own trailer, then the given schema sources). RAM pages are not kept.
+/// </summary>
+public sealed class StateDump
+{
+    private StateDump(StreamInfo info, List<SectionState> sections)
+    {
+        Info = info;
+        Sections = sections;
+    }
+
+    /// <summary>The record table.</summary>
+    public StreamInfo Info { get; }
+
+    /// <summary>The FULL sections in stream order.</summary>
+    public IReadOnlyList<SectionState> Sections { get; }
+
+    /// <summary>Reads and decodes a stream; <paramref name="schemas"/> are tried after the stream's own trailer.</summary>
+    public static StateDump Read(System.IO.Stream input, IReadOnlyList<ISchemaSource>? schemas = null)
+    {
+        var sections = new List<SectionState>();
+        Trailer? own = null;
+        var options = new VmStateReaderOptions { Description = FirstTrailer(schemas) };
+        var info = StreamInfo.Read(input, options, r =>
+        {
+            if (r.RecordType == RecordType.SectionFull)
+                sections.Add(new SectionState { Header = r.Section!, RecordOffset = r.RecordOffset, PayloadOffset = r.PayloadOffset, Payload = r.Payload.ToArray() });
+            else if (r.RecordType == RecordType.VmDescription)
+                own = r.OwnTrailer;
+        }, out var ownFirst);
+        own ??= ownFirst;
+        var sources = new List<ISchemaSource>();
+        if (own is not null) sources.Add(own);
+        if (schemas is not null) sources.AddRange(schemas);
+        foreach (var s in sections) s.Decode(sources);
+        return new StateDump(info, sections);
+    }
+
+    private static Trailer? FirstTrailer(IReadOnlyList<ISchemaSource>? schemas)
+    {
+        if (schemas is null) return null;
+        foreach (var s in schemas)
+            if (s is Trailer t) return t;
+        return null;
+    }
+}

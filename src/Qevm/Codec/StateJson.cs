@@ -1,0 +1,129 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Qevm;
+
+/// <summary>
+/// <c>qevm dump --json</c>: every FULL section with every field (path, type, offset, size, value). Integers are
+/// exact JSON numbers (64-bit without loss), booleans JSON booleans, bytes lower-case hex.
+/// </summary>
+public static class StateJson
+{
+    /// <summary>Writes the dump of <paramref name="dump"/>, only the sections <paramref name="select"/> accepts.</summary>
+    public static void Write(StateDump dump, Utf8JsonWriter w, Func<SectionState, bool>? select = null)
+    {
+        ArgumentNullException.ThrowIfNull(dump);
+        ArgumentNullException.ThrowIfNull(w);
+        var info = dump.Info;
+        w.WriteStartObject();
+        w.WriteString("kind", info.Kind);
+        if (info.Configuration is { } c) w.WriteString("machine", c.Machine); else w.WriteNull("machine");
+        w.WriteStartArray("sections");
+        foreach (var s in dump.Sections)
+        {
+            if (select is not null && !select(s)) continue;
+            w.WriteStartObject();
+            w.WriteString("path", s.Path);
+            w.WriteString("idstr", s.Header.Idstr);
+            w.WriteNumber("instance_id", s.Header.InstanceId);
+            w.WriteNumber("section_id", s.Header.SectionId);
+            w.WriteNumber("version_id", s.Header.VersionId);
+            w.WriteNumber("record_offset", s.RecordOffset);
+            w.WriteNumber("payload_offset", s.PayloadOffset);
+            w.WriteNumber("payload_length", s.Payload.Length);
+            if (s.Root is { } root)
+            {
+                w.WriteString("vmsd_name", root.Description.Name);
+                w.WriteString("schema", s.Source);
+                w.WriteBoolean("certain", true);
+                w.WriteStartArray("fields");
+                WriteMembers(root, s.Path, w);
+                w.WriteEndArray();
+            }
+            else
+            {
+                w.WriteNull("schema");
+                w.WriteBoolean("certain", false);
+                w.WriteString("raw", Convert.ToHexStringLower(s.Payload));
+            }
+            if (s.Problems.Count > 0)
+            {
+                w.WriteStartArray("problems");
+                foreach (var p in s.Problems) w.WriteStringValue(p);
+                w.WriteEndArray();
+            }
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void WriteMembers(VmStruct s, string path, Utf8JsonWriter w)
+    {
+        foreach (var (name, value) in s.Members)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", name);
+            WriteValueBody(value, path + "/" + name, w);
+            w.WriteEndObject();
+        }
+    }
+
+    private static void WriteValueBody(VmValue v, string path, Utf8JsonWriter w)
+    {
+        w.WriteString("path", path);
+        w.WriteString("type", TypeName(v));
+        w.WriteNumber("offset", v.Offset);
+        w.WriteNumber("size", v.Length);
+        switch (v)
+        {
+            case VmScalar sc:
+                switch (sc.Type)
+                {
+                    case VmStateType.Bool: w.WriteBoolean("value", sc.Bits != 0); break;
+                    case VmStateType.Int: w.WriteNumber("value", sc.AsInt64); break;
+                    case VmStateType.Float64:
+                        w.WriteNumber("bits", sc.Bits);
+                        if (double.IsFinite(sc.AsDouble)) w.WriteNumber("value", sc.AsDouble); else w.WriteString("value", sc.AsDouble.ToString(CultureInfo.InvariantCulture));
+                        break;
+                    default: w.WriteNumber("value", sc.Bits); break;
+                }
+                break;
+            case VmBytes b:
+                w.WriteString("value", Convert.ToHexStringLower(b.Bytes));
+                break;
+            case VmString str:
+                w.WriteString("value", str.Text);
+                break;
+            case VmNull:
+                w.WriteNull("value");
+                break;
+            case VmArray a:
+                w.WriteStartArray("elements");
+                for (int i = 0; i < a.Elements.Count; i++)
+                {
+                    w.WriteStartObject();
+                    WriteValueBody(a.Elements[i], path + "[" + i.ToString(CultureInfo.InvariantCulture) + "]", w);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                break;
+            case VmStruct st:
+                w.WriteString("vmsd_name", st.Description.Name);
+                if (st.SubsectionVersion is { } ver) w.WriteNumber("subsection_version", ver);
+                w.WriteStartArray("fields");
+                WriteMembers(st, path, w);
+                w.WriteEndArray();
+                break;
+        }
+    }
+
+    /// <summary>The type shown for a value: QEMU's type name, <c>array</c> or <c>subsection</c>.</summary>
+    public static string TypeName(VmValue v) => v switch
+    {
+        VmArray => "array",
+        VmStruct { SubsectionVersion: not null } => "subsection",
+        VmNull => "nullptr",
+        _ => v.Field?.TypeName ?? "struct",
+    };
+}

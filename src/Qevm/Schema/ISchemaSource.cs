@@ -1,0 +1,11 @@
+namespace Qevm;
+
+/// <summary>Something that can describe FULL sections: a trailer, a catalogue, a <c>-dump-vmstate</c> file.</summary>
+public interface ISchemaSource
+{
+    /// <summary>A short name for messages and output (<c>trailer</c>, a file name).</summary>
+    string SourceName { get; }
+
+    /// <summary>The description of a section, or null when this source has none.</summary>
+    VmStateDescription? Describe(SectionHeader section);
+}
