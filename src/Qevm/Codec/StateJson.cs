@@ -64,7 +64,7 @@ public static class StateJson
         {
             w.WriteStartObject();
             w.WriteString("name", name);
-            WriteValueBody(value, path + "/" + name, w);
+            WriteValueBody(value, path + "/" + FieldPath.Segment(s, name), w);
             w.WriteEndObject();
         }
     }
