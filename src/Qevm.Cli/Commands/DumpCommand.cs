@@ -13,7 +13,7 @@ internal static class DumpCommand
         var json = new Option<bool>("--json") { Description = "print sections and fields as JSON (paths, types, offsets, sizes, values)" };
         var schemas = new Option<string[]>("--schema")
         {
-            Description = "description source, tried after the file's own trailer: a migration stream of the same QEMU and devices, or trailer JSON (repeatable)",
+            Description = "description source, tried after the file's own trailer: a migration stream of the same QEMU and devices, trailer JSON, a catalogue, or -dump-vmstate output (repeatable)",
             AllowMultipleArgumentsPerToken = false,
         };
         var sections = new Option<string[]>("--section") { Description = "only these sections: IDSTR or IDSTR#INSTANCE (repeatable)" };
@@ -23,7 +23,7 @@ internal static class DumpCommand
         cmd.SetAction(pr => CommandRunner.Run(output, () =>
         {
             var sources = new List<ISchemaSource>();
-            foreach (var path in pr.GetValue(schemas) ?? []) sources.Add(Trailer.Load(path));
+            foreach (var path in pr.GetValue(schemas) ?? []) sources.Add(SchemaFile.Load(path));
             StateDump dump;
             using (var input = CommandRunner.OpenInput(pr.GetValue(file)!))
                 dump = StateDump.Read(input, sources);

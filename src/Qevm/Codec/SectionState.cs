@@ -18,6 +18,9 @@ public sealed class SectionState
     /// <summary>The decoded data, or null when no description fits (then the data stays raw bytes).</summary>
     public VmStruct? Root { get; internal set; }
 
+    /// <summary>True when the layout was inferred (<c>-dump-vmstate</c>): the field types are guesses from their sizes.</summary>
+    public bool Inferred => Root?.Description.Origin == "dump-vmstate";
+
     /// <summary>The schema source that decoded it.</summary>
     public string? Source { get; internal set; }
 
@@ -27,24 +30,64 @@ public sealed class SectionState
     /// <summary>The section's path: <c>IDSTR#INSTANCE</c>.</summary>
     public string Path => Header.Idstr + "#" + Header.InstanceId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+    // A -dump-vmstate layout has no element counts: it is kept only when it uses the footer-delimited bytes
+    // exactly. (Widening one field into an array to take the bytes left over was tried and rejected: checked
+    // against the trailers of the corpus it picks the wrong field, e.g. in hpet and pl190.)
+    private void InferredFits(VmStateDescription d, List<VmStruct> exact)
+    {
+        int consumed;
+        try
+        {
+            var root = VmStateCodec.DecodePrefix(d, Payload, PayloadOffset, out consumed);
+            if (consumed == Payload.Length)
+            {
+                exact.Add(root);
+                return;
+            }
+        }
+        catch (VmStateFormatException)
+        {
+            return;
+        }
+    }
+
     /// <summary>Decodes with the first source whose description fits the bytes; records why the others did not.</summary>
     public void Decode(IEnumerable<ISchemaSource> sources)
     {
         ArgumentNullException.ThrowIfNull(sources);
         foreach (var source in sources)
         {
-            var d = source.Describe(Header);
-            if (d is null) continue;
-            try
+            string? problem = null;
+            var exact = new List<VmStruct>();
+            foreach (var d in source.Describe(Header))
             {
-                Root = VmStateCodec.Decode(d, Payload, PayloadOffset);
+                if (d.Origin == "dump-vmstate")
+                {
+                    InferredFits(d, exact);
+                    continue;
+                }
+                try
+                {
+                    Root = VmStateCodec.Decode(d, Payload, PayloadOffset);
+                    Source = source.SourceName;
+                    return;
+                }
+                catch (VmStateFormatException e)
+                {
+                    problem ??= source.SourceName + ": " + e.Message;
+                }
+            }
+            // Inferred layouts: keep one only when it is the only one that uses the bytes exactly.
+            int fits = exact.Count;
+            if (fits == 1)
+            {
+                Root = exact[0];
                 Source = source.SourceName;
                 return;
             }
-            catch (VmStateFormatException e)
-            {
-                Problems.Add(source.SourceName + ": " + e.Message);
-            }
+            if (fits > 1) problem = source.SourceName + string.Create(System.Globalization.CultureInfo.InvariantCulture, $": {fits} inferred layouts fit the bytes; none is taken as fact");
+            else if (problem is null && source is DumpVmStateSchema) problem = source.SourceName + ": no layout its fields allow fits the bytes";
+            if (problem is not null) Problems.Add(problem);
         }
     }
 }

@@ -35,7 +35,7 @@ public static class StateJson
             {
                 w.WriteString("vmsd_name", root.Description.Name);
                 w.WriteString("schema", s.Source);
-                w.WriteBoolean("certain", true);
+                w.WriteBoolean("certain", !s.Inferred);
                 w.WriteStartArray("fields");
                 WriteMembers(root, s.Path, w);
                 w.WriteEndArray();
@@ -73,6 +73,7 @@ public static class StateJson
     {
         w.WriteString("path", path);
         w.WriteString("type", TypeName(v));
+        if (v.Field?.Inferred == true) w.WriteBoolean("inferred", true);
         w.WriteNumber("offset", v.Offset);
         w.WriteNumber("size", v.Length);
         switch (v)

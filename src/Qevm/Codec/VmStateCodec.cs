@@ -27,6 +27,15 @@ public static class VmStateCodec
         return root;
     }
 
+    /// <summary>Decodes as much of <paramref name="data"/> as the description covers; <paramref name="consumed"/> says how much.</summary>
+    internal static VmStruct DecodePrefix(VmStateDescription description, ReadOnlySpan<byte> data, long offset, out int consumed)
+    {
+        int pos = 0;
+        var root = DecodeStruct(description, data, ref pos, offset, null, 0);
+        consumed = pos;
+        return root;
+    }
+
     private static VmStruct DecodeStruct(VmStateDescription d, ReadOnlySpan<byte> data, ref int pos, long baseOffset, uint? subVersion, int depth)
     {
         if (depth > MaxDepth) throw Mismatch(baseOffset + pos, "descriptions nested at most 64 deep", "deeper");
@@ -62,6 +71,12 @@ public static class VmStateCodec
             }
             i = j;
         }
+        if (d.SubsectionsOptional)
+        {
+            DecodeOptionalSubsections(d, s, data, ref pos, baseOffset, depth);
+            s.Length = pos - start;
+            return s;
+        }
         foreach (var sub in d.Subsections)
         {
             int at = pos;
@@ -77,6 +92,28 @@ public static class VmStateCodec
         }
         s.Length = pos - start;
         return s;
+    }
+
+    // §8.2: while the next bytes are 0x05 + the name of one of the description's subsections, decode it.
+    private static void DecodeOptionalSubsections(VmStateDescription d, VmStruct s, ReadOnlySpan<byte> data, ref int pos, long baseOffset, int depth)
+    {
+        while (data.Length - pos >= 2 && data[pos] == 0x05)
+        {
+            int n = data[pos + 1];
+            if (data.Length - pos < 6 + n) return;
+            var name = data.Slice(pos + 2, n);
+            VmStateDescription? sub = null;
+            foreach (var candidate in d.Subsections)
+                if (name.SequenceEqual(System.Text.Encoding.Latin1.GetBytes(candidate.Name))) sub = candidate;
+            if (sub is null) return;
+            int at = pos;
+            uint version = BinaryPrimitives.ReadUInt32BigEndian(data[(pos + 2 + n)..]);
+            pos += 6 + n;
+            var body = DecodeStruct(sub, data, ref pos, baseOffset, version, depth + 1);
+            body.Offset = baseOffset + at;
+            body.Length = pos - at;
+            s.Members.Add(new(sub.Name, body));
+        }
     }
 
     private static VmValue DecodeElement(VmStateField f, ReadOnlySpan<byte> data, ref int pos, long baseOffset, int depth)

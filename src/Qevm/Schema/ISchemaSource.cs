@@ -6,6 +6,6 @@ public interface ISchemaSource
     /// <summary>A short name for messages and output (<c>trailer</c>, a file name).</summary>
     string SourceName { get; }
 
-    /// <summary>The description of a section, or null when this source has none.</summary>
-    VmStateDescription? Describe(SectionHeader section);
+    /// <summary>Candidate descriptions of a section, most likely first; empty when this source has none.</summary>
+    IEnumerable<VmStateDescription> Describe(SectionHeader section);
 }

@@ -33,6 +33,12 @@ public sealed class VmStateDescription
     /// <summary>An old-style section (§15): one opaque <c>data</c> buffer.</summary>
     public bool IsOldStyle { get; init; }
 
-    /// <summary>Where the description came from (trailer, catalogue, code).</summary>
+    /// <summary>
+    /// Subsections may be absent and come in any order (a source that lists every possible subsection, such as
+    /// <c>-dump-vmstate</c>); otherwise exactly the listed subsections follow, in order (a trailer).
+    /// </summary>
+    public bool SubsectionsOptional { get; init; }
+
+    /// <summary>Where the description came from (trailer, catalogue, dump-vmstate, code).</summary>
     public string Origin { get; init; } = "trailer";
 }

@@ -34,6 +34,9 @@ public sealed class VmStateField
     /// <summary>True when the field is (part of) an array even with one element (<c>array_len</c> or <c>index</c>).</summary>
     public bool IsArray { get; init; }
 
+    /// <summary>The type (and so the value) is inferred from the size, not known (<c>-dump-vmstate</c>).</summary>
+    public bool Inferred { get; init; }
+
     /// <summary>The nested description of <c>struct</c>, <c>vstruct</c> and <c>tmp</c> fields; null when unknown.</summary>
     public VmStateDescription? Struct { get; init; }
 }

@@ -56,8 +56,11 @@ public sealed class Trailer : ISchemaSource
     public string SourceName { get; internal set; } = "trailer";
 
     /// <inheritdoc/>
-    public VmStateDescription? Describe(SectionHeader section) =>
-        section is null ? null : GetDescription(section.Idstr, section.InstanceId);
+    public IEnumerable<VmStateDescription> Describe(SectionHeader section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        return GetDescription(section.Idstr, section.InstanceId) is { } d ? [d] : [];
+    }
 
     /// <summary>The description of a FULL section, built from its trailer entry (null when absent or malformed).</summary>
     public VmStateDescription? GetDescription(string idstr, uint instanceId)
