@@ -27,6 +27,7 @@ public static class Program
         root.Subcommands.Add(CheckCommand.Create(output));
         root.Subcommands.Add(ConvertCommand.Create(output));
         root.Subcommands.Add(DumpCommand.Create(output));
+        root.Subcommands.Add(SchemaCommand.Create(output));
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

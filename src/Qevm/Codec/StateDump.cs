@@ -32,9 +32,11 @@ public sealed class StateDump
                 own = r.OwnTrailer;
         }, out var ownFirst);
         own ??= ownFirst;
+        var headers = sections.ConvertAll(s => s.Header);
         var sources = new List<ISchemaSource>();
         if (own is not null) sources.Add(own);
-        if (schemas is not null) sources.AddRange(schemas);
+        if (schemas is not null)
+            foreach (var s in schemas) sources.Add(s.ForStream(headers));
         foreach (var s in sections) s.Decode(sources);
         return new StateDump(info, sections);
     }

@@ -8,4 +8,10 @@ public interface ISchemaSource
 
     /// <summary>Candidate descriptions of a section, most likely first; empty when this source has none.</summary>
     IEnumerable<VmStateDescription> Describe(SectionHeader section);
+
+    /// <summary>
+    /// This source as it applies to a file with these FULL sections (a catalogue prefers the layouts of the
+    /// harvested stream whose sections the file's match best).
+    /// </summary>
+    ISchemaSource ForStream(IReadOnlyList<SectionHeader> sections) => this;
 }

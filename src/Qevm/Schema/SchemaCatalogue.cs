@@ -13,16 +13,31 @@ public sealed class SchemaCatalogue : ISchemaSource
     public const string FormatName = "qevm-catalogue";
 
     private readonly List<Entry> _entries = [];
-    private readonly List<string> _sources = [];
+    private readonly List<Source> _sources = [];
+    private int _preferred = -1;
+
+    // A harvested stream: its name, machine and FULL sections (idstr, instance, section id, version), which
+    // identify a QEMU configuration better than any single section does.
+    private sealed record Source(string Name, string Machine, HashSet<(string, uint, uint, uint)> Sections);
 
     private sealed class Entry(string name, uint version)
     {
         public string Name { get; } = name;
         public uint Version { get; } = version;
         public List<string> Idstrs { get; } = [];
-        public List<JsonElement> Variants { get; } = [];
-        public HashSet<string> Keys { get; } = [];
-        public List<VmStateDescription?>? Built { get; set; }
+        public List<Variant> Variants { get; } = [];
+    }
+
+    // One layout of a description, with the sections it was seen in: (idstr, instance, section id, machine).
+    // The same name and version can have another layout in another QEMU (globalstate v1 in 7.2 and 10.0), so
+    // variants seen with the section's own identity are tried first.
+    private sealed class Variant(JsonElement json)
+    {
+        public JsonElement Json { get; } = json;
+        public string Key { get; } = json.GetRawText();
+        public List<(string Idstr, uint Instance, uint SectionId, int Source)> Seen { get; } = [];
+        public VmStateDescription? Built { get; set; }
+        public bool IsBuilt { get; set; }
     }
 
     /// <inheritdoc/>
@@ -46,24 +61,28 @@ public sealed class SchemaCatalogue : ISchemaSource
     public int Harvest(System.IO.Stream stream, string sourceName)
     {
         var headers = new List<SectionHeader>();
-        StreamInfo.Read(stream, null, r =>
+        var info = StreamInfo.Read(stream, null, r =>
         {
             if (r.RecordType == RecordType.SectionFull) headers.Add(r.Section!);
         }, out var trailer);
-        _sources.Add(sourceName);
+        string machine = info.Configuration?.Machine ?? "";
         if (trailer is null) return 0;
+        var table = new HashSet<(string, uint, uint, uint)>();
+        foreach (var h in headers) table.Add((h.Idstr, h.InstanceId, h.SectionId, h.VersionId));
+        int source = _sources.Count;
+        _sources.Add(new Source(sourceName, machine, table));
         int n = 0;
         foreach (var h in headers)
         {
             if (!trailer.TryGetDevice(h.Idstr, h.InstanceId, out var device)) continue;
             string name = device.TryGetProperty("vmsd_name", out var vn) && vn.GetString() is { } s ? s : h.Idstr;
-            Add(name, h.VersionId, h.Idstr, Variant(device));
+            Add(name, h.VersionId, VariantOf(device), (h.Idstr, h.InstanceId, h.SectionId, source));
             n++;
         }
         return n;
     }
 
-    private void Add(string name, uint version, string idstr, JsonElement variant)
+    private void Add(string name, uint version, JsonElement json, (string Idstr, uint Instance, uint SectionId, int Source) seen)
     {
         var entry = _entries.Find(e => e.Name == name && e.Version == version);
         if (entry is null)
@@ -71,16 +90,19 @@ public sealed class SchemaCatalogue : ISchemaSource
             entry = new Entry(name, version);
             _entries.Add(entry);
         }
-        if (!entry.Idstrs.Contains(idstr)) entry.Idstrs.Add(idstr);
-        if (entry.Keys.Add(variant.GetRawText()))
+        if (!entry.Idstrs.Contains(seen.Idstr)) entry.Idstrs.Add(seen.Idstr);
+        var key = json.GetRawText();
+        var variant = entry.Variants.Find(v => v.Key == key);
+        if (variant is null)
         {
+            variant = new Variant(json);
             entry.Variants.Add(variant);
-            entry.Built = null;
         }
+        if (!variant.Seen.Contains(seen)) variant.Seen.Add(seen);
     }
 
     // The device entry without its identity (name, instance id): what decodes the bytes.
-    private static JsonElement Variant(JsonElement device)
+    private static JsonElement VariantOf(JsonElement device)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using (var w = new Utf8JsonWriter(buffer))
@@ -112,19 +134,68 @@ public sealed class SchemaCatalogue : ISchemaSource
                 matches = _entries.FindAll(e => e.Version == section.VersionId && e.Name == suffix);
             }
         }
+        var ranked = new List<(int Rank, int Order, Variant Variant)>();
         foreach (var e in matches)
+            foreach (var v in e.Variants)
+                ranked.Add((Rank(v, section), ranked.Count, v));
+        ranked.Sort((a, b) => a.Rank != b.Rank ? b.Rank.CompareTo(a.Rank) : a.Order.CompareTo(b.Order));
+        foreach (var (_, _, v) in ranked)
         {
-            lock (e)
+            lock (v)
             {
-                e.Built ??= e.Variants.ConvertAll(v =>
+                if (!v.IsBuilt)
                 {
-                    var d = TrailerSchema.FromDevice(v);
-                    return d is null ? null : new VmStateDescription(d.Name, d.VersionId, d.Fields, d.Subsections) { IsOldStyle = d.IsOldStyle, Origin = "catalogue" };
-                });
+                    var d = TrailerSchema.FromDevice(v.Json);
+                    v.Built = d is null ? null : new VmStateDescription(d.Name, d.VersionId, d.Fields, d.Subsections) { IsOldStyle = d.IsOldStyle, Origin = "catalogue" };
+                    v.IsBuilt = true;
+                }
             }
-            foreach (var d in e.Built)
-                if (d is not null) yield return d;
+            if (v.Built is not null) yield return v.Built;
         }
+    }
+
+    private int Rank(Variant v, SectionHeader h)
+    {
+        int best = 0;
+        foreach (var (idstr, instance, sectionId, source) in v.Seen)
+        {
+            int r = idstr != h.Idstr ? 0 : sectionId == h.SectionId ? (instance == h.InstanceId ? 3 : 2) : 1;
+            if (source == _preferred) r += 4;
+            best = Math.Max(best, r);
+        }
+        return best;
+    }
+
+    /// <inheritdoc/>
+    public ISchemaSource ForStream(IReadOnlyList<SectionHeader> sections)
+    {
+        ArgumentNullException.ThrowIfNull(sections);
+        int best = -1, bestScore = 0;
+        for (int i = 0; i < _sources.Count; i++)
+        {
+            int score = 0;
+            foreach (var h in sections)
+                if (_sources[i].Sections.Contains((h.Idstr, h.InstanceId, h.SectionId, h.VersionId))) score++;
+            if (score > bestScore)
+            {
+                best = i;
+                bestScore = score;
+            }
+        }
+        return new SchemaCatalogue(this, best);
+    }
+
+    private SchemaCatalogue(SchemaCatalogue other, int preferred)
+    {
+        _entries = other._entries;
+        _sources = other._sources;
+        _preferred = preferred;
+        SourceName = other.SourceName;
+    }
+
+    /// <summary>Creates an empty catalogue.</summary>
+    public SchemaCatalogue()
+    {
     }
 
     /// <summary>Writes the catalogue as JSON.</summary>
@@ -135,7 +206,24 @@ public sealed class SchemaCatalogue : ISchemaSource
         w.WriteString("format", FormatName);
         w.WriteNumber("version", 1);
         w.WriteStartArray("sources");
-        foreach (var s in _sources) w.WriteStringValue(s);
+        foreach (var src in _sources)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", src.Name);
+            w.WriteString("machine", src.Machine);
+            w.WriteStartArray("sections");
+            foreach (var (idstr, instance, sectionId, version) in src.Sections)
+            {
+                w.WriteStartArray();
+                w.WriteStringValue(idstr);
+                w.WriteNumberValue(instance);
+                w.WriteNumberValue(sectionId);
+                w.WriteNumberValue(version);
+                w.WriteEndArray();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
         w.WriteEndArray();
         w.WriteStartArray("descriptions");
         foreach (var e in _entries)
@@ -147,7 +235,24 @@ public sealed class SchemaCatalogue : ISchemaSource
             foreach (var i in e.Idstrs) w.WriteStringValue(i);
             w.WriteEndArray();
             w.WriteStartArray("variants");
-            foreach (var v in e.Variants) v.WriteTo(w);
+            foreach (var v in e.Variants)
+            {
+                w.WriteStartObject();
+                w.WriteStartArray("seen");
+                foreach (var (idstr, instance, sectionId, source) in v.Seen)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("idstr", idstr);
+                    w.WriteNumber("instance_id", instance);
+                    w.WriteNumber("section_id", sectionId);
+                    w.WriteNumber("source", source);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WritePropertyName("description");
+                v.Json.WriteTo(w);
+                w.WriteEndObject();
+            }
             w.WriteEndArray();
             w.WriteEndObject();
         }
@@ -165,16 +270,24 @@ public sealed class SchemaCatalogue : ISchemaSource
             if (!IsCatalogue(root))
                 throw new VmStateFormatException(VmStateError.BadTrailer, 0, "a catalogue (\"format\": \"" + FormatName + "\")", "other JSON");
             var c = new SchemaCatalogue { SourceName = sourceName };
-            if (root.TryGetProperty("sources", out var sources))
-                foreach (var s in sources.EnumerateArray()) c._sources.Add(s.GetString() ?? "");
+            foreach (var src in root.GetProperty("sources").EnumerateArray())
+            {
+                var table = new HashSet<(string, uint, uint, uint)>();
+                foreach (var t in src.GetProperty("sections").EnumerateArray())
+                    table.Add((t[0].GetString() ?? "", t[1].GetUInt32(), t[2].GetUInt32(), t[3].GetUInt32()));
+                c._sources.Add(new Source(src.GetProperty("name").GetString() ?? "", src.GetProperty("machine").GetString() ?? "", table));
+            }
             foreach (var d in root.GetProperty("descriptions").EnumerateArray())
             {
                 string name = d.GetProperty("name").GetString() ?? "";
                 uint version = d.GetProperty("version").GetUInt32();
-                var idstrs = new List<string>();
-                foreach (var i in d.GetProperty("idstrs").EnumerateArray()) idstrs.Add(i.GetString() ?? "");
                 foreach (var v in d.GetProperty("variants").EnumerateArray())
-                    foreach (var id in idstrs) c.Add(name, version, id, v.Clone());
+                {
+                    var layout = v.GetProperty("description").Clone();
+                    foreach (var seen in v.GetProperty("seen").EnumerateArray())
+                        c.Add(name, version, layout, (seen.GetProperty("idstr").GetString() ?? "", seen.GetProperty("instance_id").GetUInt32(),
+                            seen.GetProperty("section_id").GetUInt32(), seen.GetProperty("source").GetInt32()));
+                }
             }
             return c;
         }
