@@ -81,7 +81,9 @@ public static class VmStateCodec
         {
             int at = pos;
             var name = System.Text.Encoding.Latin1.GetBytes(sub.Name);
-            if (data.Length - pos < 6 + name.Length || data[pos] != 0x05 || data[pos + 1] != name.Length || !data.Slice(pos + 2, name.Length).SequenceEqual(name))
+            if (data.Length - pos < 6 + name.Length)
+                throw new VmStateFormatException(VmStateError.Truncated, baseOffset + data.Length, "subsection 0x05 '" + sub.Name + "'", "the end of the data");
+            if (data[pos] != 0x05 || data[pos + 1] != name.Length || !data.Slice(pos + 2, name.Length).SequenceEqual(name))
                 throw Mismatch(baseOffset + pos, "subsection 0x05 '" + sub.Name + "'", "other bytes");
             uint version = BinaryPrimitives.ReadUInt32BigEndian(data[(pos + 2 + name.Length)..]);
             pos += 6 + name.Length;
@@ -177,7 +179,8 @@ public static class VmStateCodec
     private static void Need(ReadOnlySpan<byte> data, int pos, int count, long baseOffset, VmStateField f)
     {
         if (count < 0 || data.Length - pos < count)
-            throw Mismatch(baseOffset + data.Length, string.Create(CultureInfo.InvariantCulture, $"{count} bytes for '{f.Name}'"), "the end of the section's data");
+            throw new VmStateFormatException(VmStateError.Truncated, baseOffset + data.Length,
+                string.Create(CultureInfo.InvariantCulture, $"{count} bytes for '{f.Name}'"), "the end of the data");
     }
 
     private static VmStateFormatException Mismatch(long offset, string expected, string found) =>

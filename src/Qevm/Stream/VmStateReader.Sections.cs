@@ -114,7 +114,7 @@ public sealed partial class VmStateReader
         {
             haveDescription = true;
             var d = _description.GetDescription(h.Idstr, h.InstanceId);
-            described = d is null ? null : d.IsOldStyle ? OldStyleSize(d) : DescriptionWalker.TryMeasure(d, PeekFromHere);
+            described = d is null ? null : d.IsOldStyle ? OldStyleSize(d) : Measure(d);
         }
         if (HasFooters != false)
         {
@@ -149,6 +149,30 @@ public sealed partial class VmStateReader
             "a section footer or a description (JSON trailer) that delimits the data of '" + h.Idstr + "'",
             haveDescription ? "a description that does not fit the bytes" : "neither (give a schema: a migration stream of the same QEMU with its trailer)",
             record: DescribeSection(h));
+    }
+
+    // The section is not delimited yet: decode the description over what is buffered, reading more while the
+    // description wants more bytes than there are (§13.11).
+    private long? Measure(VmStateDescription d)
+    {
+        int want = 1 << 16;
+        while (true)
+        {
+            bool all = !_in.Ensure(want);
+            try
+            {
+                VmStateCodec.DecodePrefix(d, _in.Buffered, PayloadOffset, out int consumed);
+                return consumed;
+            }
+            catch (VmStateFormatException e) when (e.Error == VmStateError.Truncated && !all && want < _options.MaxRecordLength / 2)
+            {
+                want *= 2;
+            }
+            catch (VmStateFormatException)
+            {
+                return null;
+            }
+        }
     }
 
     private static long? OldStyleSize(VmStateDescription d)
