@@ -8,7 +8,7 @@ internal static class CheckCommand
 {
     public static Command Create(CliOutput output)
     {
-        var file = new Argument<string>("FILE") { Description = "device-state file or migration stream; - for standard input" };
+        var file = CommandRunner.FileArgument();
         var json = new Option<bool>("--json") { Description = "print the verdict as JSON" };
         var schema = SchemaOption.Create();
         var cmd = new Command("check", "Validate a stream; one line saying where and why when it is invalid") { file, json, schema };

@@ -23,6 +23,10 @@ internal static class CommandRunner
         }
     }
 
+    /// <summary>The FILE argument every reading command takes.</summary>
+    public static System.CommandLine.Argument<string> FileArgument() =>
+        new("FILE") { Description = "device-state file or migration stream; - for standard input" };
+
     /// <summary>Opens FILE, or standard input for <c>-</c>.</summary>
     public static Stream OpenInput(string path) =>
         path == "-" ? Console.OpenStandardInput() : new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);

@@ -9,7 +9,7 @@ internal static class DumpCommand
 {
     public static Command Create(CliOutput output)
     {
-        var file = new Argument<string>("FILE") { Description = "device-state file or migration stream; - for standard input" };
+        var file = CommandRunner.FileArgument();
         var json = new Option<bool>("--json") { Description = "print sections and fields as JSON (paths, types, offsets, sizes, values)" };
         var schemas = new Option<string[]>("--schema")
         {

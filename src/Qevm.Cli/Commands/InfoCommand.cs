@@ -8,7 +8,7 @@ internal static class InfoCommand
 {
     public static Command Create(CliOutput output)
     {
-        var file = new Argument<string>("FILE") { Description = "device-state file or migration stream; - for standard input" };
+        var file = CommandRunner.FileArgument();
         var json = new Option<bool>("--json") { Description = "print the record table as JSON" };
         var schema = SchemaOption.Create();
         var cmd = new Command("info", "Show the records of a stream: configuration, commands, sections, RAM, trailer") { file, json, schema };
