@@ -3,6 +3,12 @@ namespace Qevm.Tests.Corpus;
 /// <summary>A stream that behaves like a pipe: forward reads only, no length, no seeking.</summary>
 public sealed class NonSeekableStream(Stream inner) : Stream
 {
+    /// <summary>A pipe over a byte array.</summary>
+    public NonSeekableStream(byte[] data)
+        : this(new MemoryStream(data, writable: false))
+    {
+    }
+
     public override bool CanRead => true;
     public override bool CanSeek => false;
     public override bool CanWrite => false;

@@ -1,3 +1,4 @@
+using Qevm.Tests.Corpus;
 using static Qevm.Tests.Wire.WireBytes;
 
 namespace Qevm.Tests.Wire;

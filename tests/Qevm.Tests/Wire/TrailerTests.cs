@@ -1,3 +1,4 @@
+using Qevm.Tests.Corpus;
 using System.Text;
 using System.Text.Json;
 using static Qevm.Tests.Wire.WireBytes;

@@ -145,38 +145,6 @@ internal static class WireReader
     public static RecordType[] Types(List<WireRecord> records) => [.. records.Select(x => x.Type)];
 }
 
-/// <summary>A forward-only view of a byte array (a pipe): CanSeek is false.</summary>
-internal sealed class NonSeekableStream(byte[] data) : System.IO.Stream
-{
-    private readonly MemoryStream _inner = new(data);
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, Math.Min(count, 1000));
-
-    public override void Flush() { }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing) _inner.Dispose();
-        base.Dispose(disposing);
-    }
-}
 
 /// <summary>Appends fields of a crafted stream; <see cref="At"/> checks a hand-computed offset before a field.</summary>
 internal sealed class StreamBuilder
