@@ -9,24 +9,28 @@ public static class SchemaFile
     public static ISchemaSource Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        Span<byte> head = stackalloc byte[4];
-        using (var fs = File.OpenRead(path))
-        {
-            int n = fs.ReadAtLeast(head, 4, throwOnEndOfStream: false);
-            if (n >= 2 && ((head[0] == 0x1F && head[1] == 0x8B) || (n == 4 && head.SequenceEqual("QEVM"u8))))
-                return Trailer.Load(path);
-        }
         var bytes = File.ReadAllBytes(path);
+        if (bytes.Length >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B)
+        {
+            using var gz = new System.IO.Compression.GZipStream(new MemoryStream(bytes), System.IO.Compression.CompressionMode.Decompress);
+            using var ms = new MemoryStream();
+            gz.CopyTo(ms);
+            bytes = ms.ToArray();
+        }
+        string name = Path.GetFileName(path);
+        if (bytes.AsSpan().StartsWith("QEVM"u8)) return Trailer.FromStream(new MemoryStream(bytes, writable: false), name);
         try
         {
             using var doc = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 256 });
-            if (SchemaCatalogue.IsCatalogue(doc.RootElement)) return SchemaCatalogue.Parse(bytes, Path.GetFileName(path));
-            if (DumpVmStateSchema.IsDumpVmState(doc.RootElement)) return DumpVmStateSchema.Parse(bytes, Path.GetFileName(path));
+            if (SchemaCatalogue.IsCatalogue(doc.RootElement)) return SchemaCatalogue.Parse(bytes, name);
+            if (DumpVmStateSchema.IsDumpVmState(doc.RootElement)) return DumpVmStateSchema.Parse(bytes, name);
         }
         catch (JsonException e)
         {
             throw new VmStateFormatException(VmStateError.BadTrailer, 0, "a schema: a migration stream, trailer JSON, a catalogue or -dump-vmstate output", e.Message);
         }
-        return Trailer.Load(path);
+        var trailer = Trailer.Parse(bytes);
+        trailer.SourceName = name;
+        return trailer;
     }
 }

@@ -97,46 +97,19 @@ public sealed class Trailer : ISchemaSource
     }
 
     /// <summary>
-    /// Loads a description from a file: a migration stream (its trailer) or a bare JSON trailer.
+    /// Loads a description from a file: a migration stream (its trailer; plain or gzip) or bare trailer JSON.
     /// </summary>
-    public static Trailer Load(string path)
+    public static Trailer Load(string path) =>
+        SchemaFile.Load(path) as Trailer
+        ?? throw new VmStateFormatException(VmStateError.BadTrailer, 0, "a migration stream or trailer JSON in " + path, "another kind of schema");
+
+    /// <summary>The trailer of a seekable stream, found from its end by its framing.</summary>
+    public static Trailer FromStream(System.IO.Stream stream, string sourceName)
     {
-        System.IO.Stream fs = File.OpenRead(path);
-        try
-        {
-            Span<byte> magic = stackalloc byte[4];
-            int n = fs.ReadAtLeast(magic, 4, throwOnEndOfStream: false);
-            fs.Position = 0;
-            if (n >= 2 && magic[0] == 0x1F && magic[1] == 0x8B)
-            {
-                // A gzip-compressed stream: the trailer is at the end of the decompressed bytes.
-                var ms = new MemoryStream();
-                using (var gz = new System.IO.Compression.GZipStream(fs, System.IO.Compression.CompressionMode.Decompress, leaveOpen: true))
-                    gz.CopyTo(ms);
-                fs.Dispose();
-                fs = ms;
-                fs.Position = 0;
-                n = fs.ReadAtLeast(magic, 4, throwOnEndOfStream: false);
-                fs.Position = 0;
-            }
-            Trailer t;
-            if (n == 4 && magic.SequenceEqual("QEVM"u8))
-            {
-                t = TrailerLocator.TryLocate(fs, 0, fs.Length, int.MaxValue)
-                    ?? throw new VmStateFormatException(VmStateError.BadTrailer, fs.Length, "a JSON trailer at the end of " + path, "none");
-            }
-            else
-            {
-                var bytes = new byte[fs.Length];
-                fs.ReadExactly(bytes);
-                t = Parse(bytes);
-            }
-            t.SourceName = Path.GetFileName(path);
-            return t;
-        }
-        finally
-        {
-            fs.Dispose();
-        }
+        ArgumentNullException.ThrowIfNull(stream);
+        var t = TrailerLocator.TryLocate(stream, stream.Position, stream.Length - stream.Position, int.MaxValue)
+            ?? throw new VmStateFormatException(VmStateError.BadTrailer, stream.Length, "a JSON trailer at the end of " + sourceName, "none");
+        t.SourceName = sourceName;
+        return t;
     }
 }
