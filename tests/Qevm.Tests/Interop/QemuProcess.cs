@@ -64,6 +64,14 @@ internal sealed class QemuProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    // Waits for the process and for the end of its output, so that Log is complete.
+    private bool HasExitedWithin(int milliseconds)
+    {
+        if (!_process.WaitForExit(milliseconds)) return false;
+        _process.WaitForExit();
+        return true;
+    }
+
     /// <summary>The operating-system process id of QEMU.</summary>
     public int ProcessId => _process.Id;
 
@@ -121,9 +129,13 @@ internal sealed class QemuProcess : IDisposable
             qemu.Connect(socketPath);
             return qemu;
         }
-        catch
+        catch (Exception e)
         {
+            // QEMU may go away while QMP comes up (a refused -incoming load): then give its output with the error.
+            bool exited = e is InvalidOperationException or IOException or System.Net.Sockets.SocketException && qemu.HasExitedWithin(5000);
+            string log = exited ? qemu.Log : "";
             qemu.Dispose();
+            if (exited) throw new InvalidOperationException(e.Message + "\nQEMU output:\n" + log, e);
             throw;
         }
     }
