@@ -28,6 +28,10 @@ public static class Program
         root.Subcommands.Add(ConvertCommand.Create(output));
         root.Subcommands.Add(DumpCommand.Create(output));
         root.Subcommands.Add(SchemaCommand.Create(output));
+        root.Subcommands.Add(SetCommand.Create(output));
+        root.Subcommands.Add(DiffCommand.Create(output));
+        root.Subcommands.Add(ComposeCommand.Create(output));
+        root.Subcommands.Add(SpliceCommand.Create(output));
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -19,15 +19,7 @@ internal static class ConvertCommand
                 throw new ArgumentException($"refusing to write over the input '{src}'");
             var options = SchemaOption.ReaderOptions(pr, schema);
             using var input = CommandRunner.OpenInput(src);
-            if (dst == "-")
-            {
-                using var stdout = Console.OpenStandardOutput();
-                StreamCopier.Copy(input, stdout, options);
-            }
-            else
-            {
-                AtomicFile.Write(dst, o => StreamCopier.Copy(input, o, options));
-            }
+            CommandRunner.WriteOutput(dst, o => StreamCopier.Copy(input, o, options));
             return 0;
         }));
         return cmd;

@@ -55,7 +55,87 @@ public static class StateJson
             w.WriteEndObject();
         }
         w.WriteEndArray();
+        if (dump.Records is { } records && select is null) WriteRecords(records, w);
         w.WriteEndObject();
+    }
+
+    // Everything else of the stream, in order, so that `compose` can write it again; FULL sections refer to
+    // their entry in "sections" by index.
+    private static void WriteRecords(IReadOnlyList<StreamRecord> records, Utf8JsonWriter w)
+    {
+        w.WriteStartArray("records");
+        foreach (var r in records)
+        {
+            w.WriteStartObject();
+            switch (r.Type)
+            {
+                case RecordType.FileHeader:
+                    w.WriteString("type", "header");
+                    w.WriteNumber("version", System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(r.Data.AsSpan(4)));
+                    break;
+                case RecordType.Configuration:
+                    w.WriteString("type", "configuration");
+                    w.WriteString("hex", Convert.ToHexStringLower(r.Data));
+                    break;
+                case RecordType.Command:
+                    w.WriteString("type", "command");
+                    w.WriteNumber("cmd", r.Command);
+                    w.WriteString("name", MigCommands.Name(r.Command));
+                    w.WriteString("hex", Convert.ToHexStringLower(r.Data));
+                    break;
+                case RecordType.SectionFull:
+                    w.WriteString("type", "full");
+                    w.WriteNumber("section", r.SectionIndex);
+                    break;
+                case RecordType.SectionStart or RecordType.SectionPart or RecordType.SectionEnd:
+                    w.WriteString("type", r.Type == RecordType.SectionStart ? "start" : r.Type == RecordType.SectionPart ? "part" : "end");
+                    w.WriteNumber("section_id", r.Section!.SectionId);
+                    w.WriteString("idstr", r.Section.Idstr);
+                    w.WriteNumber("instance_id", r.Section.InstanceId);
+                    w.WriteNumber("version_id", r.Section.VersionId);
+                    w.WriteStartArray("items");
+                    foreach (var item in r.Items)
+                    {
+                        if (item.Bytes is { } b)
+                        {
+                            w.WriteStringValue(Convert.ToHexStringLower(b));
+                            continue;
+                        }
+                        var m = item.Region!;
+                        w.WriteStartObject();
+                        w.WriteNumber("mapped_ram_length", m.Length);
+                        w.WriteNumber("bitmap_at", m.BitmapAt);
+                        w.WriteString("bitmap", Convert.ToHexStringLower(m.Bitmap));
+                        w.WriteNumber("pages_at", m.PagesAt);
+                        w.WriteNumber("page_size", m.PageSize);
+                        w.WriteStartArray("pages");
+                        foreach (var (index, page) in m.Pages)
+                        {
+                            w.WriteStartObject();
+                            w.WriteNumber("index", index);
+                            w.WriteString("hex", Convert.ToHexStringLower(page));
+                            w.WriteEndObject();
+                        }
+                        w.WriteEndArray();
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                    break;
+                case RecordType.SectionFooter:
+                    w.WriteString("type", "footer");
+                    w.WriteNumber("section_id", r.Section!.SectionId);
+                    break;
+                case RecordType.Eof:
+                    w.WriteString("type", "eof");
+                    break;
+                case RecordType.VmDescription:
+                    w.WriteString("type", "trailer");
+                    w.WriteString("json", System.Text.Encoding.Latin1.GetString(r.Data));
+                    break;
+            }
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 
     private static void WriteMembers(VmStruct s, string path, Utf8JsonWriter w)

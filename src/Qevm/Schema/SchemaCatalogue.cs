@@ -64,7 +64,7 @@ public sealed class SchemaCatalogue : ISchemaSource
         var info = StreamInfo.Read(stream, null, r =>
         {
             if (r.RecordType == RecordType.SectionFull) headers.Add(r.Section!);
-        }, out var trailer);
+        }, null, out var trailer);
         string machine = info.Configuration?.Machine ?? "";
         if (trailer is null) return 0;
         var table = new HashSet<(string, uint, uint, uint)>();

@@ -6,8 +6,12 @@ namespace Qevm;
 /// </summary>
 public static class StreamCopier
 {
-    /// <summary>Copies <paramref name="input"/> to <paramref name="output"/> record by record.</summary>
-    public static void Copy(System.IO.Stream input, System.IO.Stream output, VmStateReaderOptions? options = null)
+    /// <summary>
+    /// Copies <paramref name="input"/> to <paramref name="output"/> record by record; FULL sections whose record
+    /// offset is in <paramref name="replacements"/> get that data instead of theirs.
+    /// </summary>
+    public static void Copy(System.IO.Stream input, System.IO.Stream output, VmStateReaderOptions? options = null,
+        IReadOnlyDictionary<long, byte[]>? replacements = null)
     {
         using var r = new VmStateReader(input, options, leaveOpen: true);
         using var w = new VmStateWriter(output, leaveOpen: true);
@@ -26,7 +30,8 @@ public static class StreamCopier
                     break;
                 case RecordType.SectionFull:
                     w.WriteSectionHeader(r.RecordType, r.Section!);
-                    w.WriteSectionData(r.Payload);
+                    if (replacements is not null && replacements.TryGetValue(r.RecordOffset, out var data)) w.WriteSectionData(data);
+                    else w.WriteSectionData(r.Payload);
                     break;
                 case RecordType.SectionStart or RecordType.SectionPart or RecordType.SectionEnd:
                     w.WriteSectionHeader(r.RecordType, r.Section!);

@@ -48,13 +48,15 @@ public sealed class StreamInfo
     public IReadOnlyList<Diagnostic> Warnings { get; private set; } = [];
 
     /// <summary>Reads a whole stream and returns its table. Throws <see cref="VmStateFormatException"/> on invalid input.</summary>
-    public static StreamInfo Read(System.IO.Stream input, VmStateReaderOptions? options = null) => Read(input, options, null, out _);
+    public static StreamInfo Read(System.IO.Stream input, VmStateReaderOptions? options = null) => Read(input, options, null, null, out _);
 
     /// <summary>
-    /// Reads a whole stream, calling <paramref name="onRecord"/> for every record (before its items are read);
+    /// Reads a whole stream, calling <paramref name="onRecord"/> for every record (before its items are read) and
+    /// <paramref name="onItem"/> for every item of iterative sections;
     /// <paramref name="ownTrailer"/> is the stream's trailer, when it has one.
     /// </summary>
-    public static StreamInfo Read(System.IO.Stream input, VmStateReaderOptions? options, Action<VmStateReader>? onRecord, out Trailer? ownTrailer)
+    public static StreamInfo Read(System.IO.Stream input, VmStateReaderOptions? options, Action<VmStateReader>? onRecord,
+        Action<VmStateReader>? onItem, out Trailer? ownTrailer)
     {
         var info = new StreamInfo();
         using var r = new VmStateReader(input, options, leaveOpen: true);
@@ -86,11 +88,16 @@ public sealed class StreamInfo
                     var h = r.Section!;
                     open = new SectionInfo(r.RecordType, h, r.RecordOffset, r.PayloadOffset) { PayloadLength = r.PayloadLength };
                     info.Sections.Add(open);
-                    if (r.RecordType != RecordType.SectionFull && h.Idstr == "ram")
+                    if (r.RecordType != RecordType.SectionFull)
                     {
-                        ram ??= new RamInfo();
-                        while (r.ReadItem()) ram.Count(r.Item);
-                        ram.Blocks = [.. r.RamBlocks];
+                        bool isRam = h.Idstr == "ram";
+                        if (isRam) ram ??= new RamInfo();
+                        while (r.ReadItem())
+                        {
+                            if (isRam) ram!.Count(r.Item);
+                            onItem?.Invoke(r);
+                        }
+                        if (isRam) ram!.Blocks = [.. r.RamBlocks];
                         open.PayloadLength = r.Position - open.PayloadOffset;
                     }
                     break;

@@ -1,0 +1,88 @@
+using System.CommandLine;
+
+namespace Qevm.Cli.Commands;
+
+/// <summary><c>qevm diff A B [--schema S]... [--json]</c>: exit 0 when equal, 1 when different, 2 on error (as diff does).</summary>
+internal static class DiffCommand
+{
+    public static Command Create(CliOutput output)
+    {
+        var a = new Argument<string>("A") { Description = "first stream" };
+        var b = new Argument<string>("B") { Description = "second stream" };
+        var json = new Option<bool>("--json") { Description = "print the differences as JSON" };
+        var schemas = DumpCommand.SchemaOption();
+        var cmd = new Command("diff", "Compare two streams: sections only in one, fields that differ, RAM pages per block") { a, b, json, schemas };
+        cmd.SetAction(pr =>
+        {
+            try
+            {
+                var sources = DumpCommand.LoadSchemas(pr, schemas);
+                var (dumpA, ramA) = Read(pr.GetValue(a)!, sources);
+                var (dumpB, ramB) = Read(pr.GetValue(b)!, sources);
+                var diff = StateDiff.Compare(dumpA, dumpB, ramA, ramB);
+                if (pr.GetValue(json)) WriteJson(diff, output);
+                else WriteText(diff, output);
+                return diff.Equal ? 0 : 1;
+            }
+            catch (VmStateFormatException e)
+            {
+                output.Error.WriteLine("qevm: invalid: " + e.Message);
+                return Program.UsageOrIo;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException or InvalidOperationException)
+            {
+                output.Error.WriteLine("qevm: " + e.Message);
+                return Program.UsageOrIo;
+            }
+        });
+        return cmd;
+    }
+
+    private static (StateDump, RamImage) Read(string path, List<ISchemaSource> sources)
+    {
+        using var input = CommandRunner.OpenRereadable(path);
+        var dump = StateDump.Read(input, sources);
+        input.Position = 0;
+        return (dump, RamImage.Read(input));
+    }
+
+    private static void WriteText(StateDiff diff, CliOutput output)
+    {
+        foreach (var p in diff.OnlyInA) output.Out.WriteLine($"only in A: {p}");
+        foreach (var p in diff.OnlyInB) output.Out.WriteLine($"only in B: {p}");
+        foreach (var (path, va, vb) in diff.Fields) output.Out.WriteLine($"{path}: {va ?? "(absent)"} -> {vb ?? "(absent)"}");
+        foreach (var (block, pages) in diff.Ram) output.Out.WriteLine($"ram {block}: {pages} page(s) differ");
+    }
+
+    private static void WriteJson(StateDiff diff, CliOutput output) => output.WriteJson(w =>
+    {
+        w.WriteStartObject();
+        w.WriteBoolean("equal", diff.Equal);
+        w.WriteStartArray("only_in_a");
+        foreach (var p in diff.OnlyInA) w.WriteStringValue(p);
+        w.WriteEndArray();
+        w.WriteStartArray("only_in_b");
+        foreach (var p in diff.OnlyInB) w.WriteStringValue(p);
+        w.WriteEndArray();
+        w.WriteStartArray("fields");
+        foreach (var (path, va, vb) in diff.Fields)
+        {
+            w.WriteStartObject();
+            w.WriteString("path", path);
+            if (va is null) w.WriteNull("a"); else w.WriteString("a", va);
+            if (vb is null) w.WriteNull("b"); else w.WriteString("b", vb);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("ram");
+        foreach (var (block, pages) in diff.Ram)
+        {
+            w.WriteStartObject();
+            w.WriteString("block", block);
+            w.WriteNumber("pages", pages);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    });
+}

@@ -1,0 +1,42 @@
+using System.CommandLine;
+
+namespace Qevm.Cli.Commands;
+
+/// <summary><c>qevm set FILE -o OUT PATH=VALUE... [--schema S]... [--in-place]</c>: change fields by the paths <c>dump</c> prints.</summary>
+internal static class SetCommand
+{
+    public static Command Create(CliOutput output)
+    {
+        var file = CommandRunner.FileArgument();
+        var assignments = new Argument<string[]>("PATH=VALUE") { Description = "fields to change: decimal, 0x hex, negative for signed fields, true/false, hex bytes for buffers", Arity = ArgumentArity.OneOrMore };
+        var outOption = new Option<string?>("--output", "-o") { Description = "output file (a temporary file beside it is renamed into place)" };
+        var inPlace = new Option<bool>("--in-place") { Description = "replace FILE itself (through a temporary file and a rename)" };
+        var schemas = DumpCommand.SchemaOption();
+        var cmd = new Command("set", "Change device fields and write the stream again") { file, assignments, outOption, inPlace, schemas };
+        cmd.SetAction(pr => CommandRunner.Run(output, () =>
+        {
+            var src = pr.GetValue(file)!;
+            var dst = pr.GetValue(outOption);
+            bool overwrite = pr.GetValue(inPlace);
+            if (overwrite && dst is not null) throw new ArgumentException("give either -o OUT or --in-place");
+            if (!overwrite && dst is null) throw new ArgumentException("give -o OUT (or --in-place to replace the input)");
+            if (overwrite && src == "-") throw new ArgumentException("--in-place needs a file, not standard input");
+            if (!overwrite && dst != "-" && src != "-" && AtomicFile.SameFile(src, dst!))
+                throw new ArgumentException($"refusing to write over the input '{src}' (use --in-place)");
+            var edits = new List<(string, string)>();
+            foreach (var a in pr.GetValue(assignments)!)
+            {
+                int eq = a.LastIndexOf('=');
+                if (eq <= 0) throw new ArgumentException($"'{a}' is not PATH=VALUE");
+                edits.Add((a[..eq], a[(eq + 1)..]));
+            }
+            using var input = CommandRunner.OpenRereadable(src);
+            var dump = StateDump.Read(input, DumpCommand.LoadSchemas(pr, schemas));
+            var replacements = StateEditor.Apply(dump, edits);
+            input.Position = 0;
+            CommandRunner.WriteOutput(overwrite ? src : dst!, o => StreamCopier.Copy(input, o, null, replacements));
+            return 0;
+        }));
+        return cmd;
+    }
+}
