@@ -111,7 +111,20 @@ public static class StateComposer
         foreach (var f in fields.EnumerateArray()) EncodeValue(f, w);
     }
 
+    // Every node keeps the size dump gave it: a wrong element count or a buffer of another length is refused.
     private static void EncodeValue(JsonElement v, System.Buffers.ArrayBufferWriter<byte> w)
+    {
+        int before = w.WrittenCount;
+        EncodeNode(v, w);
+        if (v.TryGetProperty("size", out var size) && size.GetInt32() != w.WrittenCount - before)
+        {
+            string path = v.TryGetProperty("path", out var p) ? p.GetString() ?? "" : "";
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"{path}: {w.WrittenCount - before} bytes where its size is {size.GetInt32()} (an element count or a length changed)"));
+        }
+    }
+
+    private static void EncodeNode(JsonElement v, System.Buffers.ArrayBufferWriter<byte> w)
     {
         string type = v.GetProperty("type").GetString() ?? "";
         string path = v.TryGetProperty("path", out var p) ? p.GetString() ?? "" : "";

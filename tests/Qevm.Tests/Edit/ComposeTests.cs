@@ -55,5 +55,15 @@ public sealed class ComposeTests : IDisposable
         Assert.NotEqual(0, Qevm.Cli.Program.Run(["compose", path, "-o", bad], TextWriter.Null, err));
         Assert.Contains("mc146818rtc#0/cmos_index", err.ToString(), StringComparison.Ordinal);
         Assert.False(File.Exists(bad));
+
+        // One element fewer in an array: refused, since the array's size no longer holds.
+        index["value"] = 1;
+        var cpu = json["sections"]!.AsArray().First(s => (string)s!["path"]! == "cpu#0")!;
+        cpu["fields"]!.AsArray().First(f => (string)f!["name"]! == "env.regs")!["elements"]!.AsArray().RemoveAt(15);
+        File.WriteAllText(path, json.ToJsonString());
+        err = new StringWriter();
+        Assert.NotEqual(0, Qevm.Cli.Program.Run(["compose", path, "-o", bad], TextWriter.Null, err));
+        Assert.Contains("cpu#0/env.regs", err.ToString(), StringComparison.Ordinal);
+        Assert.False(File.Exists(bad));
     }
 }
