@@ -1,173 +1,59 @@
-using System.Buffers;
-using System.Buffers.Binary;
 using System.Globalization;
 
 namespace Qevm.IO;
 
 /// <summary>
-/// Forward-only buffered view of a stream with absolute offsets, peeks of any length (the buffer grows up to
-/// a limit) and skips that seek when the stream can. Offsets count from where reading started.
+/// What the reader reads through: absolute offsets, peeks of any length, skips. <see cref="Open"/> maps a
+/// regular file into memory (no copying; skipped page data is never touched) and buffers anything else.
 /// </summary>
-internal sealed class InputCursor : IDisposable
+internal abstract class InputCursor : IDisposable
 {
-    private const int InitialSize = 1 << 16;
-    private readonly System.IO.Stream _stream;
-    private readonly long _maxBuffer;
-    private byte[] _buf;
-    private int _start;
-    private int _end;
-    private long _bufBase; // absolute offset of _buf[0]
-    private bool _eof;
-
-    public InputCursor(System.IO.Stream stream, long maxBuffer)
-    {
-        _stream = stream;
-        _maxBuffer = maxBuffer;
-        _buf = ArrayPool<byte>.Shared.Rent(InitialSize);
-        if (stream.CanSeek)
-        {
-            Origin = stream.Position;
-            Length = stream.Length - Origin;
-        }
-    }
+    /// <summary>A cursor over <paramref name="stream"/>: memory-mapped for a file, buffered otherwise.</summary>
+    public static InputCursor Open(System.IO.Stream stream, long maxBuffer, bool allowMap) =>
+        allowMap && stream is FileStream { CanSeek: true } fs && fs.Length - fs.Position > 0
+            ? new MappedCursor(fs, maxBuffer)
+            : new StreamCursor(stream, maxBuffer);
 
     /// <summary>Stream position that is offset 0.</summary>
-    public long Origin { get; }
+    public abstract long Origin { get; }
 
-    /// <summary>Total input length when the stream can tell (seekable), else null.</summary>
-    public long? Length { get; }
+    /// <summary>Total input length when known (seekable input), else null.</summary>
+    public abstract long? Length { get; }
 
-    public long Position => _bufBase + _start;
+    public abstract long Position { get; }
 
-    public int Available => _end - _start;
+    /// <summary>Bytes readable without waiting (at most <see cref="int.MaxValue"/>).</summary>
+    public abstract int Available { get; }
 
     /// <summary>Makes at least <paramref name="count"/> bytes available; false when the input ends first.</summary>
-    public bool Ensure(int count)
-    {
-        if (_end - _start >= count) return true;
-        if (count > _maxBuffer)
-            throw new VmStateFormatException(VmStateError.LimitExceeded, Position,
-                string.Create(CultureInfo.InvariantCulture, $"at most {_maxBuffer} bytes of lookahead"),
-                string.Create(CultureInfo.InvariantCulture, $"a record needing {count}"));
-        if (count > _buf.Length - _start)
-        {
-            int live = _end - _start;
-            if (count > _buf.Length)
-            {
-                var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max((long)count, (long)_buf.Length * 2), Array.MaxLength));
-                Buffer.BlockCopy(_buf, _start, bigger, 0, live);
-                ArrayPool<byte>.Shared.Return(_buf);
-                _buf = bigger;
-            }
-            else
-            {
-                Buffer.BlockCopy(_buf, _start, _buf, 0, live);
-            }
-            _bufBase += _start;
-            _start = 0;
-            _end = live;
-        }
-        while (_end - _start < count && !_eof)
-        {
-            int n = _stream.Read(_buf, _end, _buf.Length - _end);
-            if (n == 0) _eof = true;
-            else _end += n;
-        }
-        return _end - _start >= count;
-    }
+    public abstract bool Ensure(int count);
+
+    /// <summary>The next <paramref name="count"/> bytes, not consumed; throws at end of data.</summary>
+    public abstract ReadOnlySpan<byte> Peek(int count);
+
+    /// <summary>Whatever is available from the current position (call <see cref="Ensure"/> first).</summary>
+    public abstract ReadOnlySpan<byte> Buffered { get; }
+
+    /// <summary>Consumes bytes that are available (after a successful peek).</summary>
+    public abstract void Advance(int count);
+
+    /// <summary>Skips <paramref name="count"/> bytes without reading them where the input allows.</summary>
+    public abstract void Skip(long count);
+
+    /// <summary>Reads bytes at an absolute offset without moving the cursor (seekable input only).</summary>
+    public abstract void ReadAt(long offset, Span<byte> destination);
 
     /// <summary>True when no byte remains.</summary>
     public bool AtEnd => !Ensure(1);
 
-    /// <summary>The next <paramref name="count"/> bytes, not consumed; throws at end of data.</summary>
-    public ReadOnlySpan<byte> Peek(int count)
-    {
-        if (!Ensure(count)) ThrowTruncated(count);
-        return _buf.AsSpan(_start, count);
-    }
-
-    /// <summary>Whatever is buffered from the current position (call <see cref="Ensure"/> first).</summary>
-    public ReadOnlySpan<byte> Buffered => _buf.AsSpan(_start, _end - _start);
-
-    public ReadOnlySpan<byte> Read(int count)
-    {
-        var s = Peek(count);
-        _start += count;
-        return s;
-    }
-
-    public byte ReadByte() => Read(1)[0];
-
-    public ushort ReadBe16() => BinaryPrimitives.ReadUInt16BigEndian(Read(2));
-
-    public uint ReadBe32() => BinaryPrimitives.ReadUInt32BigEndian(Read(4));
-
-    public ulong ReadBe64() => BinaryPrimitives.ReadUInt64BigEndian(Read(8));
-
-    /// <summary>Consumes bytes that are buffered (after a successful peek).</summary>
-    public void Advance(int count)
-    {
-        if (count > _end - _start) throw new InvalidOperationException("advance beyond buffered data");
-        _start += count;
-    }
-
-    /// <summary>Skips <paramref name="count"/> bytes: seeks when the stream can, else reads and drops them.</summary>
-    public void Skip(long count)
-    {
-        long buffered = _end - _start;
-        if (count <= buffered)
-        {
-            _start += (int)count;
-            return;
-        }
-        long target = Position + count;
-        if (Length is { } len && target > len)
-            ThrowTruncatedAt(len, count);
-        count -= buffered;
-        _bufBase = Position + buffered;
-        _start = _end = 0;
-        if (_stream.CanSeek)
-        {
-            _stream.Seek(Origin + target, SeekOrigin.Begin);
-            _bufBase = target;
-            return;
-        }
-        while (count > 0)
-        {
-            int n = _stream.Read(_buf, 0, (int)Math.Min(count, _buf.Length));
-            if (n == 0)
-            {
-                _eof = true;
-                ThrowTruncatedAt(_bufBase, count);
-            }
-            _bufBase += n;
-            count -= n;
-        }
-    }
-
-    /// <summary>Reads bytes at an absolute offset without moving the cursor (seekable streams only).</summary>
-    public void ReadAt(long offset, Span<byte> destination)
-    {
-        if (!_stream.CanSeek) throw new NotSupportedException("this needs a seekable input (a file, not a pipe)");
-        if (Length is { } len && offset + destination.Length > len) ThrowTruncatedAt(len, offset + destination.Length - len);
-        long keep = _stream.Position;
-        _stream.Seek(Origin + offset, SeekOrigin.Begin);
-        _stream.ReadExactly(destination);
-        _stream.Seek(keep, SeekOrigin.Begin);
-    }
+    public abstract void Dispose();
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    private void ThrowTruncated(int count) => ThrowTruncatedAt(Position + Available, count - Available);
+    protected void ThrowTruncated(int count) => ThrowTruncatedAt(Position + Available, count - Available);
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    private static void ThrowTruncatedAt(long end, long missing) =>
+    protected static void ThrowTruncatedAt(long end, long missing) =>
         throw new VmStateFormatException(VmStateError.Truncated, end,
             string.Create(CultureInfo.InvariantCulture, $"{missing} more byte(s)"), "end of data",
             "load of migration failed: Input/output error");
-
-    public void Dispose()
-    {
-        ArrayPool<byte>.Shared.Return(_buf);
-        _buf = [];
-    }
 }

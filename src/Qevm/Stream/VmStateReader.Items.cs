@@ -68,10 +68,10 @@ public sealed partial class VmStateReader
     /// <summary>Reads the next record of the current iterative section's data; false after its end marker.</summary>
     public bool ReadItem()
     {
-        ConsumePending();
-        if (!_itemsActive) return false;
         try
         {
+            ConsumePending();
+            if (!_itemsActive) return false;
             switch (_handler)
             {
                 case Handler.Ram: ParseRam(); break;
@@ -155,7 +155,7 @@ public sealed partial class VmStateReader
                 return;
             case (ulong)RamFlags.Page:
                 if (PageSize == 0) InferPageSize(pos);
-                _in.Peek(pos + PageSize);
+                // The page bytes are read only when asked for (ItemData); otherwise they are skipped.
                 SetItem(IterativeItemKind.RamPage, pos + PageSize, false, flags, addr, block, pos, PageSize);
                 return;
             case (ulong)RamFlags.Xbzrle:

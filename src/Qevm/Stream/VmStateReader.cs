@@ -49,7 +49,7 @@ public sealed partial class VmStateReader : IDisposable
             if (OwnTrailer?.PageSize is { } tps && PageSize == 0) SetPageSize(tps, "trailer");
         }
         _description = OwnTrailer ?? _options.Description;
-        _in = new InputCursor(input, _options.MaxRecordLength);
+        _in = InputCursor.Open(input, _options.MaxRecordLength, _options.MemoryMap);
     }
 
     private readonly Trailer? _description;

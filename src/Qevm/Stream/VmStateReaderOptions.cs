@@ -14,6 +14,9 @@ public sealed record VmStateReaderOptions
     /// </summary>
     public bool ReadTrailerFirst { get; init; } = true;
 
+    /// <summary>Map a regular file into memory instead of reading it through a buffer. Default true.</summary>
+    public bool MemoryMap { get; init; } = true;
+
     /// <summary>Largest record the reader holds in memory (FULL payload, lookahead, trailer). Default 256 MiB.</summary>
     public int MaxRecordLength { get; init; } = 256 << 20;
 }

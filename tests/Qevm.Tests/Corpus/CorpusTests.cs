@@ -68,6 +68,30 @@ public class CorpusTests
 
     [Theory]
     [MemberData(nameof(CorpusFiles.All), MemberType = typeof(CorpusFiles))]
+    public void MappedFile_GivesTheSameTable_AndConvertsIdentically(string name)
+    {
+        var bytes = CorpusFiles.Bytes(name);
+        var path = CorpusFiles.PathOf(name);
+        if (path.EndsWith(".gz", StringComparison.Ordinal))
+        {
+            path = Path.Combine(Path.GetTempPath(), "qevm-mapped-" + name.Replace('/', '_')[..^3]);
+            if (!File.Exists(path)) File.WriteAllBytes(path, bytes);
+        }
+        StreamInfo mapped;
+        using (var fs = File.OpenRead(path)) mapped = StreamInfo.Read(fs);
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms)) mapped.WriteJson(w);
+        var expected = InfoJson(bytes);
+        var actual = JsonNode.Parse(ms.ToArray())!;
+        foreach (var key in OracleKeys)
+            Assert.True(JsonNode.DeepEquals(expected[key], actual[key]), $"{name}: '{key}' differs when the file is mapped");
+        using var copy = new MemoryStream();
+        using (var fs = File.OpenRead(path)) StreamCopier.Copy(fs, copy);
+        Assert.True(bytes.AsSpan().SequenceEqual(copy.ToArray()), $"{name}: convert of the mapped file differs");
+    }
+
+    [Theory]
+    [MemberData(nameof(CorpusFiles.All), MemberType = typeof(CorpusFiles))]
     public void Info_SectionsTileTheFile(string name)
     {
         // Every byte between the header and EOF belongs to exactly one record: the table has no gaps or overlaps.

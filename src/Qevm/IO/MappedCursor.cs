@@ -1,0 +1,115 @@
+using System.Globalization;
+using System.IO.MemoryMappedFiles;
+
+namespace Qevm.IO;
+
+/// <summary>
+/// A regular file read through a memory-mapped window: peeks are spans over the mapping and skips move an
+/// offset, so page data nobody asks for is never copied, and skipped regions are never touched. The window
+/// (32 MiB, or as large as one record needs) moves forward, which keeps the resident size bounded.
+/// </summary>
+internal sealed unsafe class MappedCursor : InputCursor
+{
+    private const long Window = 32 << 20;
+    private readonly FileStream _file;
+    private readonly MemoryMappedFile _map;
+    private readonly long _length;
+    private readonly long _maxWindow;
+    private MemoryMappedViewAccessor? _view;
+    private byte* _viewBase;
+    private long _viewStart;
+    private long _viewLength;
+    private long _pos;
+
+    public MappedCursor(FileStream file, long maxWindow)
+    {
+        _file = file;
+        Origin = file.Position;
+        _length = file.Length - Origin;
+        _maxWindow = maxWindow;
+        _map = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
+    }
+
+    public override long Origin { get; }
+
+    public override long? Length => _length;
+
+    public override long Position => _pos;
+
+    public override int Available => (int)Math.Min(_length - _pos, Math.Min(_maxWindow, int.MaxValue));
+
+    public override bool Ensure(int count)
+    {
+        if (count > _maxWindow)
+            throw new VmStateFormatException(VmStateError.LimitExceeded, _pos,
+                string.Create(CultureInfo.InvariantCulture, $"at most {_maxWindow} bytes of lookahead"),
+                string.Create(CultureInfo.InvariantCulture, $"a record needing {count}"));
+        long have = Math.Min(count, _length - _pos);
+        if (have > 0) Map(have);
+        return _length - _pos >= count;
+    }
+
+    public override ReadOnlySpan<byte> Peek(int count)
+    {
+        if (!Ensure(count)) ThrowTruncated(count);
+        return new ReadOnlySpan<byte>(_viewBase + (_pos - _viewStart), count);
+    }
+
+    public override ReadOnlySpan<byte> Buffered
+    {
+        get
+        {
+            long n = Math.Min(_length - _pos, Math.Min(_maxWindow, int.MaxValue));
+            if (n <= 0) return [];
+            if (_view is null || _pos < _viewStart || _pos >= _viewStart + _viewLength) Map(1);
+            n = Math.Min(n, _viewStart + _viewLength - _pos);
+            return new ReadOnlySpan<byte>(_viewBase + (_pos - _viewStart), (int)n);
+        }
+    }
+
+    public override void Advance(int count)
+    {
+        if (count > _length - _pos) throw new InvalidOperationException("advance beyond the end of the data");
+        _pos += count;
+    }
+
+    public override void Skip(long count)
+    {
+        if (count > _length - _pos) ThrowTruncatedAt(_length, count - (_length - _pos));
+        _pos += count;
+    }
+
+    public override void ReadAt(long offset, Span<byte> destination)
+    {
+        if (offset < 0 || offset + destination.Length > _length) ThrowTruncatedAt(_length, offset + destination.Length - _length);
+        RandomAccess.Read(_file.SafeFileHandle, destination, Origin + offset);
+    }
+
+    // Makes the view cover [_pos, _pos + count): a new window from _pos when it does not.
+    private void Map(long count)
+    {
+        if (_view is not null && _pos >= _viewStart && _pos + count <= _viewStart + _viewLength) return;
+        Unmap();
+        long length = Math.Min(_length - _pos, Math.Max(Window, count));
+        _view = _map.CreateViewAccessor(Origin + _pos, length, MemoryMappedFileAccess.Read);
+        byte* p = null;
+        _view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
+        _viewBase = p + _view.PointerOffset;
+        _viewStart = _pos;
+        _viewLength = length;
+    }
+
+    private void Unmap()
+    {
+        if (_view is null) return;
+        _view.SafeMemoryMappedViewHandle.ReleasePointer();
+        _view.Dispose();
+        _view = null;
+    }
+
+    public override void Dispose()
+    {
+        Unmap();
+        _map.Dispose();
+    }
+}
