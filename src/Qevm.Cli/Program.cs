@@ -32,6 +32,7 @@ public static class Program
         root.Subcommands.Add(DiffCommand.Create(output));
         root.Subcommands.Add(ComposeCommand.Create(output));
         root.Subcommands.Add(SpliceCommand.Create(output));
+        root.Subcommands.Add(ExtractCommand.Create(output));
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -23,7 +23,11 @@ public sealed class StateDump
     public IReadOnlyList<SectionState> Sections { get; }
 
     /// <summary>Reads and decodes a stream; <paramref name="schemas"/> are tried after the stream's own trailer.</summary>
-    public static StateDump Read(System.IO.Stream input, IReadOnlyList<ISchemaSource>? schemas = null, bool keepRecords = false)
+    public static StateDump Read(System.IO.Stream input, IReadOnlyList<ISchemaSource>? schemas = null, bool keepRecords = false) =>
+        Read(input, schemas, keepRecords, null);
+
+    /// <summary>As <see cref="Read(System.IO.Stream, IReadOnlyList{ISchemaSource}?, bool)"/>, calling <paramref name="onItem"/> for every item of iterative sections.</summary>
+    public static StateDump Read(System.IO.Stream input, IReadOnlyList<ISchemaSource>? schemas, bool keepRecords, Action<VmStateReader>? onItem)
     {
         var sections = new List<SectionState>();
         var records = keepRecords ? new List<StreamRecord>() : null;
@@ -44,7 +48,11 @@ public sealed class StateDump
                 Data = r.RecordType is RecordType.FileHeader or RecordType.Configuration or RecordType.Command or RecordType.VmDescription ? r.Payload.ToArray() : [],
                 SectionIndex = r.RecordType == RecordType.SectionFull ? sections.Count - 1 : -1,
             });
-        }, records is null ? null : r => records[^1].Items.Add(KeepItem(r)), out var ownFirst);
+        }, records is null && onItem is null ? null : r =>
+        {
+            records?[^1].Items.Add(KeepItem(r));
+            onItem?.Invoke(r);
+        }, out var ownFirst);
         own ??= ownFirst;
         var headers = sections.ConvertAll(s => s.Header);
         var sources = new List<ISchemaSource>();

@@ -22,6 +22,40 @@ public class AnalyzeFormatTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Streams))]
+    public async Task ExtractedRam_EqualsTheScriptsExtract(string name)
+    {
+        var file = CorpusFiles.PathOf(name);
+        var work = Directory.CreateTempSubdirectory("qevm-analyze-x-").FullName;
+        try
+        {
+            var psi = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.Combine(work) };
+            Directory.CreateDirectory(Path.Combine(work, "script"));
+            psi.WorkingDirectory = Path.Combine(work, "script");
+            foreach (var a in (string[])[Script(), "-f", file, "-x"]) psi.ArgumentList.Add(a);
+            using var p = Process.Start(psi)!;
+            var stderr = p.StandardError.ReadToEndAsync();
+            await p.StandardOutput.ReadToEndAsync();
+            await p.WaitForExitAsync();
+            Assert.True(p.ExitCode == 0, $"analyze-migration.py -x failed on {name}: {await stderr}");
+
+            var qevm = Path.Combine(work, "qevm");
+            Extractor.Extract(File.OpenRead(file), qevm, new ExtractOptions { Sections = false });
+            var info = StreamInfo.Read(File.OpenRead(file));
+            foreach (var block in info.Ram!.Blocks)
+            {
+                var theirs = File.ReadAllBytes(Path.Combine(work, "script", block.Name.TrimStart('/')));
+                var ours = File.ReadAllBytes(Path.Combine(qevm, "ram", Extractor.SafeName(block.Name)));
+                Assert.True(theirs.AsSpan().SequenceEqual(ours), $"{name}: block {block.Name} differs");
+            }
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
     private static string Script()
     {
         var path = Environment.GetEnvironmentVariable("QEVM_ANALYZE_MIGRATION");

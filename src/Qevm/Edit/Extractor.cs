@@ -1,0 +1,191 @@
+using System.IO.Compression;
+using System.Text.Json;
+
+namespace Qevm;
+
+/// <summary>What <see cref="Extractor"/> writes.</summary>
+public sealed record ExtractOptions
+{
+    /// <summary>Write the RAM blocks.</summary>
+    public bool Ram { get; init; } = true;
+
+    /// <summary>Write the device sections, desc.json and state.json.</summary>
+    public bool Sections { get; init; } = true;
+
+    /// <summary>Description sources for state.json, after the stream's own trailer.</summary>
+    public IReadOnlyList<ISchemaSource>? Schemas { get; init; }
+
+    /// <summary>Told the input offset now and then.</summary>
+    public IProgress<long>? Progress { get; init; }
+}
+
+/// <summary>
+/// Writes a stream's content as files in one forward pass: each RAM block as a sparse file with its pages at
+/// their offsets (zero pages as holes; XBZRLE and zlib pages applied; mapped-ram pages from the bitmap), each
+/// device section's data as <c>sections/IDSTR#INSTANCE.bin</c>, the trailer as <c>desc.json</c> and the
+/// decoded state as <c>state.json</c>.
+/// </summary>
+public static class Extractor
+{
+    /// <summary>Extracts <paramref name="input"/> into <paramref name="directory"/>; returns the files written.</summary>
+    public static List<string> Extract(System.IO.Stream input, string directory, ExtractOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(directory);
+        options ??= new ExtractOptions();
+        Directory.CreateDirectory(directory);
+        var written = new List<string>();
+        using var ram = new RamFiles(Path.Combine(directory, "ram"), written);
+        long items = 0;
+        var dump = StateDump.Read(input, options.Schemas, keepRecords: false, onItem: r =>
+        {
+            if (options.Ram && r.Section!.Idstr == "ram") ram.Add(r);
+            if ((++items & 0xFFF) == 0) options.Progress?.Report(r.Position);
+        });
+        if (options.Sections)
+        {
+            var sections = Path.Combine(directory, "sections");
+            Directory.CreateDirectory(sections);
+            foreach (var s in dump.Sections)
+            {
+                var path = Path.Combine(sections, SafeName(s.Path) + ".bin");
+                File.WriteAllBytes(path, s.Payload);
+                written.Add(path);
+            }
+            if (OwnTrailerJson(input, dump) is { } json)
+            {
+                var desc = Path.Combine(directory, "desc.json");
+                File.WriteAllBytes(desc, json);
+                written.Add(desc);
+            }
+            var state = Path.Combine(directory, "state.json");
+            using (var fs = File.Create(state))
+            using (var w = new Utf8JsonWriter(fs, new JsonWriterOptions { Indented = true }))
+                StateJson.Write(dump, w);
+            written.Add(state);
+        }
+        options.Progress?.Report(dump.Info.EofOffset);
+        return written;
+    }
+
+    private static byte[]? OwnTrailerJson(System.IO.Stream input, StateDump dump)
+    {
+        if (dump.Info.Trailer is not { } t || !input.CanSeek) return null;
+        var bytes = new byte[t.Length];
+        long keep = input.Position;
+        input.Position = t.Offset + 5;
+        input.ReadExactly(bytes);
+        input.Position = keep;
+        return bytes;
+    }
+
+    /// <summary>A file name for an idstr or block name: path separators and unsafe characters become '_'.</summary>
+    public static string SafeName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var chars = name.ToCharArray();
+        for (int i = 0; i < chars.Length; i++)
+            if (chars[i] is '/' or '\\' or '\0' || char.IsControl(chars[i])) chars[i] = '_';
+        var s = new string(chars).TrimStart('.');
+        return s.Length == 0 ? "_" : s;
+    }
+
+    // The RAM blocks as sparse files, written at page offsets; remembers which pages hold data, so that a later
+    // zero page clears them.
+    private sealed class RamFiles(string directory, List<string> written) : IDisposable
+    {
+        private readonly Dictionary<RamBlock, (FileStream File, System.Collections.BitArray Written)> _files = [];
+        private byte[] _page = [];
+        private byte[] _zero = [];
+
+        public void Add(VmStateReader r)
+        {
+            var item = r.Item;
+            switch (item.Kind)
+            {
+                case IterativeItemKind.RamBlockEntry:
+                    Open(item.Block!, r.PageSize);
+                    break;
+                case IterativeItemKind.RamZero:
+                    var (zf, zw) = Get(item.Block!, r.PageSize);
+                    long zi = (long)item.Address / PageSize(r);
+                    if (item.FillByte != 0)
+                    {
+                        Array.Fill(_page, item.FillByte);
+                        Write(zf, zw, item.Address, _page);
+                    }
+                    else if (zw[(int)zi])
+                    {
+                        RandomAccess.Write(zf.SafeFileHandle, _zero, (long)item.Address);
+                        zw[(int)zi] = false;
+                    }
+                    break;
+                case IterativeItemKind.RamPage:
+                    var (pf, pw) = Get(item.Block!, r.PageSize);
+                    Write(pf, pw, item.Address, r.ItemData);
+                    break;
+                case IterativeItemKind.RamCompressedPage:
+                    var (cf, cw) = Get(item.Block!, r.PageSize);
+                    using (var z = new ZLibStream(new MemoryStream(r.ItemData.ToArray()), CompressionMode.Decompress))
+                    {
+                        int n = z.ReadAtLeast(_page, _page.Length, throwOnEndOfStream: false);
+                        Write(cf, cw, item.Address, _page.AsSpan(0, n));
+                    }
+                    break;
+                case IterativeItemKind.RamXbzrle:
+                    var (xf, xw) = Get(item.Block!, r.PageSize);
+                    RandomAccess.Read(xf.SafeFileHandle, _page, (long)item.Address);
+                    Xbzrle.Apply(r.ItemData, _page, item.Offset);
+                    Write(xf, xw, item.Address, _page);
+                    break;
+                case IterativeItemKind.RamMappedRegion:
+                    var m = item.Block!.MappedRam!.Value;
+                    var (mf, mw) = Get(item.Block, (int)m.PageSize);
+                    long pages = (long)(item.Block.UsedLength / m.PageSize);
+                    var bitmap = r.ReadRegion((long)m.BitmapOffset - item.Offset, (int)((pages + 63) / 64 * 8));
+                    for (long i = 0; i < pages; i++)
+                    {
+                        if ((bitmap[(int)(i >> 3)] & (1 << (int)(i & 7))) == 0) continue;
+                        r.ReadRegion((long)m.PagesOffset - item.Offset + i * (long)m.PageSize, _page.AsSpan(0, (int)m.PageSize));
+                        Write(mf, mw, (ulong)i * m.PageSize, _page.AsSpan(0, (int)m.PageSize));
+                    }
+                    break;
+            }
+        }
+
+        private static int PageSize(VmStateReader r) => r.PageSize > 0 ? r.PageSize : 4096;
+
+        private void Write(FileStream f, System.Collections.BitArray w, ulong address, ReadOnlySpan<byte> data)
+        {
+            RandomAccess.Write(f.SafeFileHandle, data, (long)address);
+            w[(int)((long)address / Math.Max(1, _page.Length))] = true;
+        }
+
+        private (FileStream, System.Collections.BitArray) Get(RamBlock block, int pageSize) =>
+            _files.TryGetValue(block, out var f) ? f : Open(block, pageSize);
+
+        private (FileStream, System.Collections.BitArray) Open(RamBlock block, int pageSize)
+        {
+            if (_files.TryGetValue(block, out var existing)) return existing;
+            pageSize = pageSize > 0 ? pageSize : 4096;
+            if (_page.Length != pageSize)
+            {
+                _page = new byte[pageSize];
+                _zero = new byte[pageSize];
+            }
+            Directory.CreateDirectory(directory);
+            var path = Path.Combine(directory, SafeName(block.Name));
+            var fs = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.Read);
+            fs.SetLength((long)block.UsedLength); // sparse: pages never written stay holes
+            written.Add(path);
+            var entry = (fs, new System.Collections.BitArray((int)Math.Max(1, (long)block.UsedLength / pageSize)));
+            _files[block] = entry;
+            return entry;
+        }
+
+        public void Dispose()
+        {
+            foreach (var (f, _) in _files.Values) f.Dispose();
+        }
+    }
+}
