@@ -13,33 +13,9 @@ if ! command -v qemu-system-x86_64 >/dev/null 2>&1 || ! command -v qemu-img >/de
 fi
 qemu-system-x86_64 --version | head -n 1
 
-# QEMU 7.2's scripts/analyze-migration.py, for the test that compares `qevm dump --format analyze` with it.
-# It comes from Debian's QEMU source package (never committed): a deb-src entry is added that reuses the
-# configured Debian sources, and only the orig tarball is downloaded.
-analyze="${XDG_CACHE_HOME:-$HOME/.cache}/qevm/analyze-migration-7.2.py"
-if [ ! -s "$analyze" ]; then
-  echo "fetching analyze-migration.py from QEMU's source package..."
-  (
-    set -e
-    srcver="$(dpkg-query -W -f='${source:Version}' qemu-system-x86)"
-    if ! apt-cache showsrc qemu 2>/dev/null | grep -q '^Version:'; then
-      for f in /etc/apt/sources.list.d/*.sources; do
-        [ -f "$f" ] && grep -q '^Types: deb$' "$f" && sed 's/^Types: deb$/Types: deb-src/' "$f" > "/etc/apt/sources.list.d/qevm-src-$(basename "$f")"
-      done
-      if [ -f /etc/apt/sources.list ] && grep -q '^deb ' /etc/apt/sources.list; then
-        sed -n 's/^deb /deb-src /p' /etc/apt/sources.list > /etc/apt/sources.list.d/qevm-src.list
-      fi
-      apt-get update -q
-    fi
-    work="$(mktemp -d)"
-    cd "$work"
-    apt-get source --download-only -q "qemu=$srcver" || true
-    mkdir -p "$(dirname "$analyze")"
-    tar -xJf "$work"/qemu_*.orig.tar.xz -O --wildcards '*/scripts/analyze-migration.py' > "$analyze.tmp"
-    mv "$analyze.tmp" "$analyze"
-    rm -rf "$work"
-  ) || echo "could not fetch analyze-migration.py (the test that needs it will fail)"
-fi
+# QEMU 7.2's scripts/analyze-migration.py, for the tests that compare `dump --format analyze` and `extract`
+# with it (fetched from Debian's QEMU source package, never committed).
+analyze="$(bash scripts/fetch-analyze.sh)" || echo "could not fetch analyze-migration.py (the tests that need it will fail)"
 export QEVM_ANALYZE_MIGRATION="$analyze"
 
 results="$(mktemp -d)"

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Times qevm (NativeAOT) against QEMU's analyze-migration.py and against cat/cp on streams made by a real
+# QEMU, in one run on one machine, warm page cache; prints a markdown table (wall seconds, peak RSS).
+# Usage: bench/compare.sh [SIZE...]   (default: 1G 4G; needs about 3 x SIZE of free disk in $BENCH_DIR)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sizes=("$@")
+[ ${#sizes[@]} -eq 0 ] && sizes=(1G 4G)
+work="${BENCH_DIR:-$(mktemp -d /var/tmp/qevm-bench.XXXXXX)}"
+mkdir -p "$work"
+
+command -v qemu-system-x86_64 >/dev/null || { apt-get update -q && apt-get install -y -q qemu-system-x86 qemu-utils; }
+command -v /usr/bin/time >/dev/null || apt-get install -y -q time
+analyze="$(bash scripts/fetch-analyze.sh)"
+dotnet publish src/Qevm.Cli -c Release -r linux-x64 -p:PublishAot=true -o "$work/qevm" >/dev/null
+qevm="$work/qevm/qevm"
+python="$(command -v python3)"
+
+# measure LABEL FILE-SIZE CMD...: wall seconds and peak RSS (MiB) of one run, the file's pages cached first.
+measure() {
+  local label="$1" file="$2"; shift 2
+  cat "$file" > /dev/null
+  /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" > /dev/null 2>"$work/stderr.txt" || { echo "| $label | failed: $(tail -n 1 "$work/stderr.txt") | | |"; return; }
+  read -r wall rss < "$work/time.txt"
+  printf '| %s | %s | %s | %s |\n' "$label" "$(basename "$file")" "$wall" "$(awk -v k="$rss" 'BEGIN { printf "%.0f", k / 1024 }')"
+}
+
+# median of N runs, wall seconds
+median() {
+  local n="$1"; shift
+  for _ in $(seq "$n"); do /usr/bin/time -f "%e" -o "$work/t" "$@" > /dev/null 2>&1; cat "$work/t"; done | sort -n | sed -n "$(( (n + 1) / 2 ))p"
+}
+
+echo "Machine: $(uname -m), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(date -u +%Y-%m-%d)"
+echo "qevm: NativeAOT; analyze-migration.py: QEMU 7.2, $($python --version 2>&1) ($python)"
+echo
+echo "| command | file | wall s | peak RSS MiB |"
+echo "| --- | --- | ---: | ---: |"
+for size in "${sizes[@]}"; do
+  img="$work/ram-$size.img"; mig="$work/stream-$size.mig"
+  [ -s "$mig" ] || python3 bench/make-stream.py "$size" "$img" "$mig"
+  measure "cat > /dev/null" "$mig" cat "$mig"
+  measure "cp" "$mig" cp "$mig" "$work/copy.mig"; rm -f "$work/copy.mig"
+  measure "qevm info" "$mig" "$qevm" info "$mig"
+  measure "qevm check" "$mig" "$qevm" check "$mig"
+  measure "qevm dump" "$mig" "$qevm" dump "$mig"
+  measure "qevm extract" "$mig" "$qevm" extract "$mig" -o "$work/extract"; rm -rf "$work/extract"
+  measure "analyze-migration.py -d state" "$mig" "$python" "$analyze" -f "$mig" -d state
+  mkdir -p "$work/x" && (cd "$work/x" && measure "analyze-migration.py -x" "$mig" "$python" "$analyze" -f "$mig" -x); rm -rf "$work/x"
+  rm -f "$img"
+done
+small="tests/fixtures/x86-pc/full.mig"
+echo
+echo "Small files, median of 11 runs (whole process):"
+echo
+echo "| command | file | wall s |"
+echo "| --- | --- | ---: |"
+echo "| qevm dump | x86-pc/full.mig | $(median 11 "$qevm" dump "$small") |"
+echo "| analyze-migration.py -d state | x86-pc/full.mig | $(median 11 "$python" "$analyze" -f "$small" -d state) |"
+echo "| qevm info | x86-pc/device.state | $(median 11 "$qevm" info tests/fixtures/x86-pc/device.state) |"
+[ -n "${BENCH_DIR:-}" ] || rm -rf "$work"
