@@ -116,6 +116,7 @@ public static class Extractor
                     }
                     else if (zw[(int)zi])
                     {
+                        Flush();
                         RandomAccess.Write(zf.SafeFileHandle, _zero, (long)item.Address);
                         zw[(int)zi] = false;
                     }
@@ -134,6 +135,7 @@ public static class Extractor
                     break;
                 case IterativeItemKind.RamXbzrle:
                     var (xf, xw) = Get(item.Block!, r.PageSize);
+                    Flush();
                     RandomAccess.Read(xf.SafeFileHandle, _page, (long)item.Address);
                     Xbzrle.Apply(r.ItemData, _page, item.Offset);
                     Write(xf, xw, item.Address, _page);
@@ -155,10 +157,30 @@ public static class Extractor
 
         private static int PageSize(VmStateReader r) => r.PageSize > 0 ? r.PageSize : 4096;
 
+        // Consecutive pages of one block are gathered into one write of up to 1 MiB: far fewer system calls.
+        private const int RunLimit = 1 << 20;
+        private readonly byte[] _run = new byte[RunLimit];
+        private FileStream? _runFile;
+        private long _runStart;
+        private int _runLength;
+
         private void Write(FileStream f, System.Collections.BitArray w, ulong address, ReadOnlySpan<byte> data)
         {
-            RandomAccess.Write(f.SafeFileHandle, data, (long)address);
+            if (_runFile != f || (long)address != _runStart + _runLength || _runLength + data.Length > RunLimit)
+            {
+                Flush();
+                _runFile = f;
+                _runStart = (long)address;
+            }
+            data.CopyTo(_run.AsSpan(_runLength));
+            _runLength += data.Length;
             w[(int)((long)address / Math.Max(1, _page.Length))] = true;
+        }
+
+        private void Flush()
+        {
+            if (_runFile is not null && _runLength > 0) RandomAccess.Write(_runFile.SafeFileHandle, _run.AsSpan(0, _runLength), _runStart);
+            _runLength = 0;
         }
 
         private (FileStream, System.Collections.BitArray) Get(RamBlock block, int pageSize) =>
@@ -185,6 +207,7 @@ public static class Extractor
 
         public void Dispose()
         {
+            Flush();
             foreach (var (f, _) in _files.Values) f.Dispose();
         }
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
 
 namespace Qevm.IO;
 
@@ -8,8 +9,21 @@ namespace Qevm.IO;
 /// offset, so page data nobody asks for is never copied, and skipped regions are never touched. The window
 /// (32 MiB, or as large as one record needs) moves forward, which keeps the resident size bounded.
 /// </summary>
-internal sealed unsafe class MappedCursor : InputCursor
+internal sealed unsafe partial class MappedCursor : InputCursor
 {
+    // Linux: map windows with MAP_POPULATE, so a window's page-table entries are made in one go rather than by
+    // one fault per 64 KiB (half the system time of a scan). Elsewhere: MemoryMappedFile.
+    private const int ProtRead = 1, MapShared = 1, MapPopulate = 0x8000;
+    private static readonly bool UseMmap = OperatingSystem.IsLinux();
+    private void* _mmapBase;
+    private nuint _mmapLength;
+
+    [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]
+    private static partial void* Mmap(void* addr, nuint length, int prot, int flags, int fd, long offset);
+
+    [LibraryImport("libc", EntryPoint = "munmap", SetLastError = true)]
+    private static partial int Munmap(void* addr, nuint length);
+
     private const long Window = 32 << 20;
     private readonly FileStream _file;
     private readonly MemoryMappedFile _map;
@@ -61,7 +75,7 @@ internal sealed unsafe class MappedCursor : InputCursor
         {
             long n = Math.Min(_length - _pos, Math.Min(_maxWindow, int.MaxValue));
             if (n <= 0) return [];
-            if (_view is null || _pos < _viewStart || _pos >= _viewStart + _viewLength) Map(1);
+            if ((_view is null && _mmapBase is null) || _pos < _viewStart || _pos >= _viewStart + _viewLength) Map(1);
             n = Math.Min(n, _viewStart + _viewLength - _pos);
             return new ReadOnlySpan<byte>(_viewBase + (_pos - _viewStart), (int)n);
         }
@@ -88,9 +102,34 @@ internal sealed unsafe class MappedCursor : InputCursor
     // Makes the view cover [_pos, _pos + count): a new window from _pos when it does not.
     private void Map(long count)
     {
-        if (_view is not null && _pos >= _viewStart && _pos + count <= _viewStart + _viewLength) return;
+        if ((_view is not null || _mmapBase is not null) && _pos >= _viewStart && _pos + count <= _viewStart + _viewLength) return;
         Unmap();
         long length = Math.Min(_length - _pos, Math.Max(Window, count));
+        if (UseMmap)
+        {
+            long fileOffset = Origin + _pos;
+            long aligned = fileOffset & ~4095L;
+            nuint total = (nuint)(length + (fileOffset - aligned));
+            bool added = false;
+            _file.SafeFileHandle.DangerousAddRef(ref added);
+            try
+            {
+                void* mapped = Mmap(null, total, ProtRead, MapShared | MapPopulate, (int)_file.SafeFileHandle.DangerousGetHandle(), aligned);
+                if (mapped != (void*)-1)
+                {
+                    _mmapBase = mapped;
+                    _mmapLength = total;
+                    _viewBase = (byte*)mapped + (fileOffset - aligned);
+                    _viewStart = _pos;
+                    _viewLength = length;
+                    return;
+                }
+            }
+            finally
+            {
+                if (added) _file.SafeFileHandle.DangerousRelease();
+            }
+        }
         _view = _map.CreateViewAccessor(Origin + _pos, length, MemoryMappedFileAccess.Read);
         byte* p = null;
         _view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
@@ -101,6 +140,11 @@ internal sealed unsafe class MappedCursor : InputCursor
 
     private void Unmap()
     {
+        if (_mmapBase is not null)
+        {
+            _ = Munmap(_mmapBase, _mmapLength);
+            _mmapBase = null;
+        }
         if (_view is null) return;
         _view.SafeMemoryMappedViewHandle.ReleasePointer();
         _view.Dispose();

@@ -82,3 +82,30 @@ public sealed class BoundedMemoryTests : IDisposable
         }
     }
 }
+
+/// <summary>Every real stream extracts: each RAM block file has the block's length, XBZRLE runs all apply.</summary>
+public sealed class ExtractEveryStreamTests
+{
+    public static IEnumerable<object[]> Streams() =>
+        Qevm.Tests.Corpus.CorpusFiles.Enumerate().Where(e => e.Name.Contains("/full.mig", StringComparison.Ordinal)).Select(e => new object[] { e.Name });
+
+    [Theory]
+    [MemberData(nameof(Streams))]
+    public void Extract_WritesEveryBlockAtItsLength(string name)
+    {
+        var dir = Directory.CreateTempSubdirectory("qevm-x-").FullName;
+        try
+        {
+            var bytes = Qevm.Tests.Corpus.CorpusFiles.Bytes(name);
+            var files = Extractor.Extract(new MemoryStream(bytes, writable: false), dir);
+            var info = StreamInfo.Read(new MemoryStream(bytes, writable: false));
+            foreach (var b in info.Ram!.Blocks)
+                Assert.Equal((long)b.UsedLength, new FileInfo(Path.Combine(dir, "ram", Extractor.SafeName(b.Name))).Length);
+            Assert.Contains(files, f => f.EndsWith("state.json", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
