@@ -23,6 +23,18 @@ trap 'rm -rf "$results"' EXIT
 dotnet test Qevm.slnx -c Release --logger "trx;LogFileName=results.trx" --results-directory "$results" "$@"
 status=$?
 
+# The native binary (NativeAOT) must publish without trimming or AOT warnings and run: one more test.
+echo "publishing the NativeAOT binary..."
+aot="$results/aot"
+if dotnet publish src/Qevm.Cli -c Release -r linux-x64 -p:PublishAot=true -o "$aot" > "$results/aot.log" 2>&1 \
+   && ! grep -qE 'warning (IL[0-9]|AOT)' "$results/aot.log" \
+   && "$aot/qevm" check tests/fixtures/x86-pc/full.mig; then
+  aot_passed=1
+else
+  aot_passed=0
+  tail -n 20 "$results/aot.log"
+fi
+
 trx="$(find "$results" -name '*.trx' | head -n 1)"
 if [ -z "$trx" ]; then
   echo "0 passed, 1 failed"
@@ -35,5 +47,7 @@ total="$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters")"
 executed="$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")"
 # Tests that did not run count as failed: nothing is skipped silently.
 failed=$(( ${failed:-0} + ${total:-0} - ${executed:-0} ))
-echo "${passed:-0} passed, ${failed} failed"
+passed=$(( ${passed:-0} + aot_passed ))
+failed=$(( failed + 1 - aot_passed ))
+echo "${passed} passed, ${failed} failed"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
