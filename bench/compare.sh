@@ -19,7 +19,7 @@ python="$(command -v python3)"
 # measure LABEL FILE-SIZE CMD...: wall seconds and peak RSS (MiB) of one run, the file's pages cached first.
 measure() {
   local label="$1" file="$2"; shift 2
-  cat "$file" > /dev/null
+  sync; cat "$file" > /dev/null
   /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" > /dev/null 2>"$work/stderr.txt" || { echo "| $label | failed: $(tail -n 1 "$work/stderr.txt") | | |"; return; }
   read -r wall rss < "$work/time.txt"
   printf '| %s | %s | %s | %s |\n' "$label" "$(basename "$file")" "$wall" "$(awk -v k="$rss" 'BEGIN { printf "%.0f", k / 1024 }')"

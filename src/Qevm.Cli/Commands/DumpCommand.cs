@@ -32,12 +32,21 @@ internal static class DumpCommand
         cmd.SetAction(pr => CommandRunner.Run(output, () =>
         {
             var selectors = pr.GetValue(sections) ?? [];
-            // The JSON of a whole stream keeps every record, so that `compose` can write it again.
-            bool keep = pr.GetValue(json) && selectors.Length == 0 && pr.GetValue(format) is null;
+            // The JSON of a whole stream also lists every record (read a second time, written as it goes), so
+            // that `compose` can write the stream again.
+            bool records = pr.GetValue(json) && selectors.Length == 0 && pr.GetValue(format) is null;
             StateDump dump;
-            using (var input = CommandRunner.OpenInput(pr.GetValue(file)!))
-                dump = StateDump.Read(input, LoadSchemas(pr, schemas), keep);
+            using var input = records ? CommandRunner.OpenRereadable(pr.GetValue(file)!) : CommandRunner.OpenInput(pr.GetValue(file)!);
+            dump = StateDump.Read(input, LoadSchemas(pr, schemas));
             Func<SectionState, bool>? select = selectors.Length == 0 ? null : s => Array.Exists(selectors, sel => sel == s.Path || sel == s.Header.Idstr);
+            if (records)
+            {
+                input.Position = 0;
+                using var stdout = new TextWriterStream(output.Out);
+                using (var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true })) StateJson.Write(dump, w, null, input);
+                output.Out.WriteLine();
+                return 0;
+            }
             if (pr.GetValue(format) == "analyze")
             {
                 using var ms = new MemoryStream();

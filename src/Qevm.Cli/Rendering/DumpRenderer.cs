@@ -10,6 +10,11 @@ internal static class DumpRenderer
 
     public static void Render(StateDump dump, Func<SectionState, bool>? select, CliOutput output)
     {
+        if (!output.IsTerminal)
+        {
+            RenderLines(dump, select, output.Out);
+            return;
+        }
         var console = InfoRenderer.CreateConsole(output);
         var ci = CultureInfo.InvariantCulture;
         foreach (var s in dump.Sections)
@@ -27,6 +32,39 @@ internal static class DumpRenderer
             }
             foreach (var p in s.Problems) tree.AddNode(Markup.Escape("note: " + p));
             console.Write(tree);
+        }
+    }
+
+    // Piped: one line per value, `PATH = VALUE`, paths as `set` takes them (grep-friendly, and fast).
+    private static void RenderLines(StateDump dump, Func<SectionState, bool>? select, TextWriter w)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        foreach (var s in dump.Sections)
+        {
+            if (select is not null && !select(s)) continue;
+            w.WriteLine(string.Create(ci, $"{s.Path} (section {s.Header.SectionId}, version {s.Header.VersionId}, {s.Payload.Length} bytes at 0x{s.PayloadOffset:x})"));
+            if (s.Root is { } root) Lines(root, s.Path, w);
+            else w.WriteLine("  raw (no description fits): " + Hex(s.Payload));
+            foreach (var p in s.Problems) w.WriteLine("  note: " + p);
+        }
+    }
+
+    private static void Lines(VmValue v, string path, TextWriter w)
+    {
+        switch (v)
+        {
+            case VmStruct st:
+                foreach (var (name, m) in st.Members) Lines(m, path + "/" + FieldPath.Segment(st, name), w);
+                break;
+            case VmArray a:
+                for (int i = 0; i < a.Elements.Count; i++) Lines(a.Elements[i], path + "[" + i.ToString(CultureInfo.InvariantCulture) + "]", w);
+                break;
+            default:
+                w.Write("  ");
+                w.Write(path);
+                w.Write(" = ");
+                w.WriteLine(Format(v));
+                break;
         }
     }
 

@@ -6,15 +6,11 @@ namespace Qevm;
 /// </summary>
 public sealed class StateDump
 {
-    private StateDump(StreamInfo info, List<SectionState> sections, List<StreamRecord>? records)
+    private StateDump(StreamInfo info, List<SectionState> sections)
     {
         Info = info;
         Sections = sections;
-        Records = records;
     }
-
-    /// <summary>Every record in stream order, when read with <c>keepRecords</c> (RAM pages included).</summary>
-    public IReadOnlyList<StreamRecord>? Records { get; }
 
     /// <summary>The record table.</summary>
     public StreamInfo Info { get; }
@@ -23,14 +19,12 @@ public sealed class StateDump
     public IReadOnlyList<SectionState> Sections { get; }
 
     /// <summary>Reads and decodes a stream; <paramref name="schemas"/> are tried after the stream's own trailer.</summary>
-    public static StateDump Read(System.IO.Stream input, IReadOnlyList<ISchemaSource>? schemas = null, bool keepRecords = false) =>
-        Read(input, schemas, keepRecords, null);
+    public static StateDump Read(System.IO.Stream input, IReadOnlyList<ISchemaSource>? schemas = null) => Read(input, schemas, null);
 
-    /// <summary>As <see cref="Read(System.IO.Stream, IReadOnlyList{ISchemaSource}?, bool)"/>, calling <paramref name="onItem"/> for every item of iterative sections.</summary>
-    public static StateDump Read(System.IO.Stream input, IReadOnlyList<ISchemaSource>? schemas, bool keepRecords, Action<VmStateReader>? onItem)
+    /// <summary>As <see cref="Read(System.IO.Stream, IReadOnlyList{ISchemaSource}?)"/>, calling <paramref name="onItem"/> for every item of iterative sections.</summary>
+    public static StateDump Read(System.IO.Stream input, IReadOnlyList<ISchemaSource>? schemas, Action<VmStateReader>? onItem)
     {
         var sections = new List<SectionState>();
-        var records = keepRecords ? new List<StreamRecord>() : null;
         Trailer? own = null;
         var options = new VmStateReaderOptions { Description = FirstTrailer(schemas) };
         var info = StreamInfo.Read(input, options, r =>
@@ -39,20 +33,7 @@ public sealed class StateDump
                 sections.Add(new SectionState { Header = r.Section!, RecordOffset = r.RecordOffset, PayloadOffset = r.PayloadOffset, Payload = r.Payload.ToArray() });
             else if (r.RecordType == RecordType.VmDescription)
                 own = r.OwnTrailer;
-            records?.Add(new StreamRecord
-            {
-                Type = r.RecordType,
-                Offset = r.RecordOffset,
-                Section = r.Section,
-                Command = r.Command,
-                Data = r.RecordType is RecordType.FileHeader or RecordType.Configuration or RecordType.Command or RecordType.VmDescription ? r.Payload.ToArray() : [],
-                SectionIndex = r.RecordType == RecordType.SectionFull ? sections.Count - 1 : -1,
-            });
-        }, records is null && onItem is null ? null : r =>
-        {
-            records?[^1].Items.Add(KeepItem(r));
-            onItem?.Invoke(r);
-        }, out var ownFirst);
+        }, onItem, out var ownFirst);
         own ??= ownFirst;
         var headers = sections.ConvertAll(s => s.Header);
         var sources = new List<ISchemaSource>();
@@ -60,21 +41,7 @@ public sealed class StateDump
         if (schemas is not null)
             foreach (var s in schemas) sources.Add(s.ForStream(headers));
         foreach (var s in sections) s.Decode(sources);
-        return new StateDump(info, sections, records);
-    }
-
-    private static StreamItem KeepItem(VmStateReader r)
-    {
-        var item = r.Item;
-        if (item.Kind != IterativeItemKind.RamMappedRegion) return new StreamItem { Bytes = r.ItemBytes.ToArray() };
-        var m = item.Block!.MappedRam!.Value;
-        long pages = (long)(item.Block.UsedLength / m.PageSize);
-        long bitmapAt = (long)m.BitmapOffset - item.Offset, pagesAt = (long)m.PagesOffset - item.Offset;
-        var bitmap = r.ReadRegion(bitmapAt, (int)((pages + 63) / 64 * 8));
-        var present = new List<(long, byte[])>();
-        for (long i = 0; i < pages; i++)
-            if ((bitmap[(int)(i >> 3)] & (1 << (int)(i & 7))) != 0) present.Add((i, r.ReadRegion(pagesAt + i * (long)m.PageSize, (int)m.PageSize)));
-        return new StreamItem { Region = new MappedRegion(item.Length, bitmapAt, bitmap, pagesAt, (int)m.PageSize, present) };
+        return new StateDump(info, sections);
     }
 
     private static Trailer? FirstTrailer(IReadOnlyList<ISchemaSource>? schemas)

@@ -9,8 +9,12 @@ namespace Qevm;
 /// </summary>
 public static class StateJson
 {
-    /// <summary>Writes the dump of <paramref name="dump"/>, only the sections <paramref name="select"/> accepts.</summary>
-    public static void Write(StateDump dump, Utf8JsonWriter w, Func<SectionState, bool>? select = null)
+    /// <summary>
+    /// Writes the dump of <paramref name="dump"/>, only the sections <paramref name="select"/> accepts. With
+    /// <paramref name="recordsFrom"/> (the same stream, read again from its start), it also writes every record
+    /// under <c>"records"</c>, as it reads them: what <c>compose</c> needs to write the stream again.
+    /// </summary>
+    public static void Write(StateDump dump, Utf8JsonWriter w, Func<SectionState, bool>? select = null, System.IO.Stream? recordsFrom = null)
     {
         ArgumentNullException.ThrowIfNull(dump);
         ArgumentNullException.ThrowIfNull(w);
@@ -55,69 +59,52 @@ public static class StateJson
             w.WriteEndObject();
         }
         w.WriteEndArray();
-        if (dump.Records is { } records && select is null) WriteRecords(records, w);
+        if (recordsFrom is not null) WriteRecords(recordsFrom, w);
         w.WriteEndObject();
     }
 
     // Everything else of the stream, in order, so that `compose` can write it again; FULL sections refer to
-    // their entry in "sections" by index.
-    private static void WriteRecords(IReadOnlyList<StreamRecord> records, Utf8JsonWriter w)
+    // their entry in "sections" by index. Written while reading, flushed as it goes: memory stays bounded.
+    private static void WriteRecords(System.IO.Stream input, Utf8JsonWriter w)
     {
+        using var r = new VmStateReader(input, null, leaveOpen: true);
+        int full = 0;
         w.WriteStartArray("records");
-        foreach (var r in records)
+        while (r.Read())
         {
             w.WriteStartObject();
-            switch (r.Type)
+            switch (r.RecordType)
             {
                 case RecordType.FileHeader:
                     w.WriteString("type", "header");
-                    w.WriteNumber("version", System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(r.Data.AsSpan(4)));
+                    w.WriteNumber("version", r.Version);
                     break;
                 case RecordType.Configuration:
                     w.WriteString("type", "configuration");
-                    w.WriteString("hex", Convert.ToHexStringLower(r.Data));
+                    w.WriteString("hex", Convert.ToHexStringLower(r.Payload));
                     break;
                 case RecordType.Command:
                     w.WriteString("type", "command");
                     w.WriteNumber("cmd", r.Command);
                     w.WriteString("name", MigCommands.Name(r.Command));
-                    w.WriteString("hex", Convert.ToHexStringLower(r.Data));
+                    w.WriteString("hex", Convert.ToHexStringLower(r.Payload));
                     break;
                 case RecordType.SectionFull:
                     w.WriteString("type", "full");
-                    w.WriteNumber("section", r.SectionIndex);
+                    w.WriteNumber("section", full++);
                     break;
                 case RecordType.SectionStart or RecordType.SectionPart or RecordType.SectionEnd:
-                    w.WriteString("type", r.Type == RecordType.SectionStart ? "start" : r.Type == RecordType.SectionPart ? "part" : "end");
+                    w.WriteString("type", r.RecordType == RecordType.SectionStart ? "start" : r.RecordType == RecordType.SectionPart ? "part" : "end");
                     w.WriteNumber("section_id", r.Section!.SectionId);
                     w.WriteString("idstr", r.Section.Idstr);
                     w.WriteNumber("instance_id", r.Section.InstanceId);
                     w.WriteNumber("version_id", r.Section.VersionId);
                     w.WriteStartArray("items");
-                    foreach (var item in r.Items)
+                    while (r.ReadItem())
                     {
-                        if (item.Bytes is { } b)
-                        {
-                            w.WriteStringValue(Convert.ToHexStringLower(b));
-                            continue;
-                        }
-                        var m = item.Region!;
-                        w.WriteStartObject();
-                        w.WriteNumber("mapped_ram_length", m.Length);
-                        w.WriteNumber("bitmap_at", m.BitmapAt);
-                        w.WriteString("bitmap", Convert.ToHexStringLower(m.Bitmap));
-                        w.WriteNumber("pages_at", m.PagesAt);
-                        w.WriteNumber("page_size", m.PageSize);
-                        w.WriteStartArray("pages");
-                        foreach (var (index, page) in m.Pages)
-                        {
-                            w.WriteStartObject();
-                            w.WriteNumber("index", index);
-                            w.WriteString("hex", Convert.ToHexStringLower(page));
-                            w.WriteEndObject();
-                        }
-                        w.WriteEndArray();
-                        w.WriteEndObject();
+                        if (r.Item.Kind == IterativeItemKind.RamMappedRegion) WriteRegion(r, w);
+                        else w.WriteStringValue(Convert.ToHexStringLower(r.ItemBytes));
+                        if (w.BytesPending > 1 << 20) w.Flush();
                     }
                     w.WriteEndArray();
                     break;
@@ -130,12 +117,43 @@ public static class StateJson
                     break;
                 case RecordType.VmDescription:
                     w.WriteString("type", "trailer");
-                    w.WriteString("json", System.Text.Encoding.Latin1.GetString(r.Data));
+                    w.WriteString("json", System.Text.Encoding.Latin1.GetString(r.Payload));
                     break;
             }
             w.WriteEndObject();
+            if (w.BytesPending > 1 << 20) w.Flush();
         }
         w.WriteEndArray();
+    }
+
+    // A mapped-ram region (§11.6): its bitmap and the pages the bitmap marks present; the rest are holes.
+    private static void WriteRegion(VmStateReader r, Utf8JsonWriter w)
+    {
+        var item = r.Item;
+        var m = item.Block!.MappedRam!.Value;
+        long pages = (long)(item.Block.UsedLength / m.PageSize);
+        long bitmapAt = (long)m.BitmapOffset - item.Offset, pagesAt = (long)m.PagesOffset - item.Offset;
+        var bitmap = r.ReadRegion(bitmapAt, (int)((pages + 63) / 64 * 8));
+        var page = new byte[m.PageSize];
+        w.WriteStartObject();
+        w.WriteNumber("mapped_ram_length", item.Length);
+        w.WriteNumber("bitmap_at", bitmapAt);
+        w.WriteString("bitmap", Convert.ToHexStringLower(bitmap));
+        w.WriteNumber("pages_at", pagesAt);
+        w.WriteNumber("page_size", m.PageSize);
+        w.WriteStartArray("pages");
+        for (long i = 0; i < pages; i++)
+        {
+            if ((bitmap[(int)(i >> 3)] & (1 << (int)(i & 7))) == 0) continue;
+            r.ReadRegion(pagesAt + i * (long)m.PageSize, page);
+            w.WriteStartObject();
+            w.WriteNumber("index", i);
+            w.WriteString("hex", Convert.ToHexStringLower(page));
+            w.WriteEndObject();
+            if (w.BytesPending > 1 << 20) w.Flush();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
     }
 
     private static void WriteMembers(VmStruct s, string path, Utf8JsonWriter w)

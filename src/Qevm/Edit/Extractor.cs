@@ -37,7 +37,7 @@ public static class Extractor
         var written = new List<string>();
         using var ram = new RamFiles(Path.Combine(directory, "ram"), written);
         long items = 0;
-        var dump = StateDump.Read(input, options.Schemas, keepRecords: false, onItem: r =>
+        var dump = StateDump.Read(input, options.Schemas, r =>
         {
             if (options.Ram && r.Section!.Idstr == "ram") ram.Add(r);
             if ((++items & 0xFFF) == 0) options.Progress?.Report(r.Position);

@@ -62,14 +62,15 @@ public class DumpCommandTests
     }
 
     [Fact]
-    public void Tree_ShowsSubsectionsAndValues()
+    public void Piped_OneLinePerValueWithItsPath()
     {
         var o = new StringWriter();
         Assert.Equal(0, Qevm.Cli.Program.Run(["dump", Fixture("x86-pc/full.mig"), "--section", "globalstate"], o, TextWriter.Null));
         var text = o.ToString();
         Assert.Contains("globalstate#0", text, StringComparison.Ordinal);
-        Assert.Contains("size = ", text, StringComparison.Ordinal);
-        Assert.Contains("runstate = ", text, StringComparison.Ordinal);
+        // Piped output: one line per value with its full path.
+        Assert.Contains("  globalstate#0/size = 7 (0x7)", text, StringComparison.Ordinal);
+        Assert.Contains("  globalstate#0/runstate = ", text, StringComparison.Ordinal);
     }
 }
 

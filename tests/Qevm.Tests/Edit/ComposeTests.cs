@@ -13,9 +13,9 @@ public sealed class ComposeTests : IDisposable
 
     internal static byte[] DumpJson(byte[] stream)
     {
-        var dump = StateDump.Read(new MemoryStream(stream, writable: false), null, keepRecords: true);
+        var dump = StateDump.Read(new MemoryStream(stream, writable: false));
         var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer)) StateJson.Write(dump, w);
+        using (var w = new Utf8JsonWriter(buffer)) StateJson.Write(dump, w, null, new MemoryStream(stream, writable: false));
         return buffer.ToArray();
     }
 
