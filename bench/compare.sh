@@ -16,13 +16,19 @@ dotnet publish src/Qevm.Cli -c Release -r linux-x64 -p:PublishAot=true -o "$work
 qevm="$work/qevm/qevm"
 python="$(command -v python3)"
 
-# measure LABEL FILE-SIZE CMD...: wall seconds and peak RSS (MiB) of one run, the file's pages cached first.
+# measure LABEL FILE CMD...: median wall seconds of $RUNS runs (default 3) and the largest peak RSS (MiB);
+# before each run, dirty pages are written out (sync) and the file's pages are read into the cache.
 measure() {
   local label="$1" file="$2"; shift 2
-  sync; cat "$file" > /dev/null
-  /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" > /dev/null 2>"$work/stderr.txt" || { echo "| $label | failed: $(tail -n 1 "$work/stderr.txt") | | |"; return; }
-  read -r wall rss < "$work/time.txt"
-  printf '| %s | %s | %s | %s |\n' "$label" "$(basename "$file")" "$wall" "$(awk -v k="$rss" 'BEGIN { printf "%.0f", k / 1024 }')"
+  local walls=() rss_max=0
+  for _ in $(seq "${RUNS:-3}"); do
+    rm -rf "$work/extract" "$work/copy.mig"; sync; cat "$file" > /dev/null
+    /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" > /dev/null 2>"$work/stderr.txt" || { echo "| $label | failed: $(tail -n 1 "$work/stderr.txt") | | |"; return; }
+    read -r wall rss < "$work/time.txt"
+    walls+=("$wall"); [ "$rss" -gt "$rss_max" ] && rss_max="$rss"
+  done
+  local med; med="$(printf '%s\n' "${walls[@]}" | sort -n | sed -n "$(( (${#walls[@]} + 1) / 2 ))p")"
+  printf '| %s | %s | %s | %s |\n' "$label" "$(basename "$file")" "$med" "$(awk -v k="$rss_max" 'BEGIN { printf "%.0f", k / 1024 }')"
 }
 
 # median of N runs, wall seconds
@@ -31,6 +37,7 @@ median() {
   for _ in $(seq "$n"); do /usr/bin/time -f "%e" -o "$work/t" "$@" > /dev/null 2>&1; cat "$work/t"; done | sort -n | sed -n "$(( (n + 1) / 2 ))p"
 }
 
+echo "Median of ${RUNS:-3} runs per command, warm page cache, dirty pages synced before each run."
 echo "Machine: $(uname -m), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(date -u +%Y-%m-%d)"
 echo "qevm: NativeAOT; analyze-migration.py: QEMU 7.2, $($python --version 2>&1) ($python)"
 echo
@@ -40,13 +47,13 @@ for size in "${sizes[@]}"; do
   img="$work/ram-$size.img"; mig="$work/stream-$size.mig"
   [ -s "$mig" ] || python3 bench/make-stream.py "$size" "$img" "$mig"
   measure "cat > /dev/null" "$mig" cat "$mig"
-  measure "cp" "$mig" cp "$mig" "$work/copy.mig"; rm -f "$work/copy.mig"
+  measure "cp" "$mig" cp "$mig" "$work/copy.mig"
   measure "qevm info" "$mig" "$qevm" info "$mig"
   measure "qevm check" "$mig" "$qevm" check "$mig"
   measure "qevm dump" "$mig" "$qevm" dump "$mig"
-  measure "qevm extract" "$mig" "$qevm" extract "$mig" -o "$work/extract"; rm -rf "$work/extract"
+  measure "qevm extract" "$mig" "$qevm" extract "$mig" -o "$work/extract"
   measure "analyze-migration.py -d state" "$mig" "$python" "$analyze" -f "$mig" -d state
-  mkdir -p "$work/x" && (cd "$work/x" && measure "analyze-migration.py -x" "$mig" "$python" "$analyze" -f "$mig" -x); rm -rf "$work/x"
+  mkdir -p "$work/extract" && (cd "$work/extract" && measure "analyze-migration.py -x" "$mig" sh -c 'mkdir -p x && cd x && exec "$0" "$@"' "$python" "$analyze" -f "$mig" -x)
   rm -f "$img"
 done
 small="tests/fixtures/x86-pc/full.mig"
