@@ -53,7 +53,8 @@ for size in "${sizes[@]}"; do
   measure "qevm dump" "$mig" "$qevm" dump "$mig"
   measure "qevm extract" "$mig" "$qevm" extract "$mig" -o "$work/extract"
   measure "analyze-migration.py -d state" "$mig" "$python" "$analyze" -f "$mig" -d state
-  mkdir -p "$work/extract" && (cd "$work/extract" && measure "analyze-migration.py -x" "$mig" sh -c 'mkdir -p x && cd x && exec "$0" "$@"' "$python" "$analyze" -f "$mig" -x)
+  # -x writes into the current folder: a fresh one per run.
+  measure "analyze-migration.py -x" "$mig" sh -c 'mkdir -p "$0" && cd "$0" && shift && exec "$@"' "$work/extract" "$python" "$analyze" -f "$mig" -x
   rm -f "$img"
 done
 small="tests/fixtures/x86-pc/full.mig"
