@@ -54,7 +54,7 @@ for size in "${sizes[@]}"; do
   measure "qevm extract" "$mig" "$qevm" extract "$mig" -o "$work/extract"
   measure "analyze-migration.py -d state" "$mig" "$python" "$analyze" -f "$mig" -d state
   # -x writes into the current folder: a fresh one per run.
-  measure "analyze-migration.py -x" "$mig" sh -c 'mkdir -p "$0" && cd "$0" && shift && exec "$@"' "$work/extract" "$python" "$analyze" -f "$mig" -x
+  measure "analyze-migration.py -x" "$mig" sh -c 'mkdir -p "$0" && cd "$0" && exec "$@"' "$work/extract" "$python" "$analyze" -f "$mig" -x
   rm -f "$img"
 done
 small="tests/fixtures/x86-pc/full.mig"
