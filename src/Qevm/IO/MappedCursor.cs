@@ -50,7 +50,14 @@ internal sealed unsafe partial class MappedCursor : InputCursor
 
     public override long Position => _pos;
 
-    public override int Available => (int)Math.Min(_length - _pos, Math.Min(_maxWindow, int.MaxValue));
+    public override int Available
+    {
+        get
+        {
+            long left = _length - _pos;
+            return left < int.MaxValue && left <= _maxWindow ? (int)left : (int)Math.Min(_maxWindow, int.MaxValue);
+        }
+    }
 
     public override bool Ensure(int count)
     {
@@ -65,6 +72,10 @@ internal sealed unsafe partial class MappedCursor : InputCursor
 
     public override ReadOnlySpan<byte> Peek(int count)
     {
+        // The common case, once per RAM record: inside the current window.
+        long rel = _pos - _viewStart;
+        if (_viewBase != null && rel >= 0 && rel <= _viewLength && count <= _viewLength - rel)
+            return new ReadOnlySpan<byte>(_viewBase + rel, count);
         if (!Ensure(count)) ThrowTruncated(count);
         return new ReadOnlySpan<byte>(_viewBase + (_pos - _viewStart), count);
     }
@@ -140,6 +151,7 @@ internal sealed unsafe partial class MappedCursor : InputCursor
 
     private void Unmap()
     {
+        _viewBase = null;
         if (_mmapBase is not null)
         {
             _ = Munmap(_mmapBase, _mmapLength);

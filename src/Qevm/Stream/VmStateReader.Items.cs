@@ -18,7 +18,7 @@ public sealed partial class VmStateReader
     private IterativeItem _item;
 
     /// <summary>The current record of an iterative section's data (after <see cref="ReadItem"/> returned true).</summary>
-    public IterativeItem Item => _item;
+    public ref readonly IterativeItem Item => ref _item;
 
     /// <summary>All bytes of the current item (not for <see cref="IterativeItemKind.RamMappedRegion"/>).</summary>
     public ReadOnlySpan<byte> ItemBytes => _in.Peek(checked((int)_pending));

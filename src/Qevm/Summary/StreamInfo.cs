@@ -94,7 +94,7 @@ public sealed class StreamInfo
                         if (isRam) ram ??= new RamInfo();
                         while (r.ReadItem())
                         {
-                            if (isRam) ram!.Count(r.Item);
+                            if (isRam) ram!.Count(in r.Item);
                             onItem?.Invoke(r);
                         }
                         if (isRam) ram!.Blocks = [.. r.RamBlocks];
