@@ -114,7 +114,7 @@ public sealed partial class VmStateReader
             ParseRamBlockEntry();
             return;
         }
-        ulong v = BinaryPrimitives.ReadUInt64BigEndian(_in.Peek(8));
+        ulong v = BinaryPrimitives.ReadUInt64BigEndian(_mapped is { } m ? m.Peek(8) : _in.Peek(8));
         ulong mask = PageSize > 0 ? (ulong)PageSize - 1 : 0x3FF;
         ulong flags = v & mask, addr = v & ~mask;
         ulong kind = flags & ~(ulong)RamFlags.Continue;

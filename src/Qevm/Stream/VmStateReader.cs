@@ -50,9 +50,14 @@ public sealed partial class VmStateReader : IDisposable
         }
         _description = OwnTrailer ?? _options.Description;
         _in = InputCursor.Open(input, _options.MaxRecordLength, _options.MemoryMap);
+        _mapped = _in as MappedCursor;
     }
 
     private readonly Trailer? _description;
+
+    // The same cursor as _in when the input is mapped: calls through the sealed type are direct (and inlined)
+    // in the per-record hot path, where a virtual call per RAM record shows.
+    private readonly MappedCursor? _mapped;
 
     /// <summary>The stream's own trailer: found ahead on a seekable input, else once <see cref="RecordType.VmDescription"/> is read.</summary>
     public Trailer? OwnTrailer { get; private set; }
@@ -156,7 +161,8 @@ public sealed partial class VmStateReader : IDisposable
     {
         if (_pending > 0)
         {
-            if (_pending <= _in.Available) _in.Advance((int)_pending);
+            if (_mapped is { } m) m.Skip(_pending);
+            else if (_pending <= _in.Available) _in.Advance((int)_pending);
             else _in.Skip(_pending);
             _pending = 0;
         }
