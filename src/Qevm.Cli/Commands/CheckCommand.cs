@@ -11,7 +11,9 @@ internal static class CheckCommand
         var file = CommandRunner.FileArgument();
         var json = new Option<bool>("--json") { Description = "print the verdict as JSON" };
         var schema = SchemaOption.Create();
-        var cmd = new Command("check", "Validate a stream; one line saying where and why when it is invalid") { file, json, schema };
+        var target = new Option<string?>("--target") { Description = "predict whether this QEMU loads the file: its -dump-vmstate output or a catalogue harvested from its streams" };
+        var machine = new Option<string?>("--machine") { Description = "the target's machine type (default: from the target)" };
+        var cmd = new Command("check", "Validate a stream; one line saying where and why when it is invalid") { file, json, schema, target, machine };
         cmd.SetAction(pr => CommandRunner.Run(output, () =>
         {
             var path = pr.GetValue(file)!;
@@ -27,9 +29,17 @@ internal static class CheckCommand
                 WriteJson(output, null, e);
                 return Program.InvalidInput;
             }
+            var findings = pr.GetValue(target) is { } t ? TargetCheck.Check(info, SchemaFile.Load(t), pr.GetValue(machine)) : [];
             if (asJson)
             {
-                WriteJson(output, info, null);
+                WriteJson(output, info, null, findings);
+                return findings.Count > 0 ? Program.InvalidInput : 0;
+            }
+            if (findings.Count > 0)
+            {
+                foreach (var f in findings)
+                    output.Error.WriteLine($"qevm: the target refuses: offset {CommandRunner.Offset(f.Offset)}: {f.Record}: {f.QemuMessage}");
+                return Program.InvalidInput;
             }
             else
             {
@@ -44,12 +54,22 @@ internal static class CheckCommand
         return cmd;
     }
 
-    private static void WriteJson(CliOutput output, StreamInfo? info, VmStateFormatException? error)
+    private static void WriteJson(CliOutput output, StreamInfo? info, VmStateFormatException? error, List<TargetFinding>? findings = null)
     {
         output.WriteJson(w =>
         {
             w.WriteStartObject();
-            w.WriteBoolean("valid", error is null);
+            w.WriteBoolean("valid", error is null && (findings is null || findings.Count == 0));
+            w.WriteStartArray("findings");
+            foreach (var f in findings ?? [])
+            {
+                w.WriteStartObject();
+                w.WriteNumber("offset", f.Offset);
+                w.WriteString("record", f.Record);
+                w.WriteString("qemu_message", f.QemuMessage);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
             if (info is not null)
             {
                 w.WriteString("kind", info.Kind);

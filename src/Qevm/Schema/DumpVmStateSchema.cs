@@ -51,6 +51,19 @@ public sealed class DumpVmStateSchema : ISchemaSource
         }
     }
 
+    /// <summary>The version, minimum version and description name the dump has for a section's idstr; null when it has none.</summary>
+    public (uint Version, uint? Minimum, string Name)? Versions(string idstr)
+    {
+        ArgumentNullException.ThrowIfNull(idstr);
+        bool found = _byName.TryGetValue(idstr, out var d);
+        for (int slash = idstr.IndexOf('/', StringComparison.Ordinal); !found && slash >= 0; slash = idstr.IndexOf('/', slash + 1))
+            found = _byName.TryGetValue(idstr[(slash + 1)..], out d);
+        if (!found) return null;
+        uint version = d.TryGetProperty("version_id", out var v) ? v.GetUInt32() : 0;
+        uint? min = d.TryGetProperty("minimum_version_id", out var m) ? m.GetUInt32() : null;
+        return (version, min, d.TryGetProperty("name", out var n) ? n.GetString() ?? idstr : idstr);
+    }
+
     /// <inheritdoc/>
     public IEnumerable<VmStateDescription> Describe(SectionHeader section)
     {

@@ -166,6 +166,33 @@ public sealed class SchemaCatalogue : ISchemaSource
         return best;
     }
 
+    /// <summary>The machine of the harvested streams, when they all name the same one.</summary>
+    public string? Machine
+    {
+        get
+        {
+            string? m = null;
+            foreach (var s in _sources)
+            {
+                if (s.Machine.Length == 0) continue;
+                if (m is not null && m != s.Machine) return null;
+                m = s.Machine;
+            }
+            return m;
+        }
+    }
+
+    /// <summary>The highest version a harvested stream had for this section (idstr and instance); null when none had it.</summary>
+    public (uint Version, bool Seen)? Versions(SectionHeader section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        uint? best = null;
+        foreach (var src in _sources)
+            foreach (var (idstr, instance, _, version) in src.Sections)
+                if (idstr == section.Idstr && instance == section.InstanceId && (best is null || version > best)) best = version;
+        return best is { } b ? (b, true) : null;
+    }
+
     /// <inheritdoc/>
     public ISchemaSource ForStream(IReadOnlyList<SectionHeader> sections)
     {

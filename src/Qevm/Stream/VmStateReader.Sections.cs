@@ -118,12 +118,29 @@ public sealed partial class VmStateReader
         }
         if (HasFooters != false)
         {
-            if (described is { } d && IsFooterAt(d, h.SectionId)) return d;
+            // The description and a footer with the right id agree: that is the end, whatever follows (a broken
+            // next record is then reported as itself, as QEMU does).
+            if (described is { } d && IsFooterAt(d, h.SectionId, requirePlausibleNext: HasFooters == null)) return d;
             long found = ScanForFooter(h.SectionId);
             if (found >= 0)
             {
                 if (haveDescription) _mismatches.Add(new DescriptionMismatch(h.Idstr, h.InstanceId, h.SectionId, described, found));
                 return found;
+            }
+            if (HasFooters == true && FirstFooterCandidate(h.SectionId) is { } candidate and >= 0)
+            {
+                // No footer is followed by a valid record: take the first one with the right id; what follows it
+                // is reported next.
+                if (haveDescription) _mismatches.Add(new DescriptionMismatch(h.Idstr, h.InstanceId, h.SectionId, described, candidate));
+                return candidate;
+            }
+            if (EndsInside(described))
+            {
+                // The input ends inside the section (§2.4: QEMU's reads then fail with -EIO).
+                throw new VmStateFormatException(VmStateError.Truncated, _in.Position + _in.Available,
+                    "the rest of the section's data and its footer", "end of data",
+                    string.Create(CultureInfo.InvariantCulture, $"error while loading state for instance 0x{h.InstanceId:x} of device '{h.Idstr}'; load of migration failed: Input/output error"),
+                    DescribeSection(h));
             }
             long at = described ?? -1;
             if (HasFooters == true && at < 0) at = FindFooterOfAnyId();
@@ -223,10 +240,29 @@ public sealed partial class VmStateReader
         return _in.Peek((int)(pos + count)).Slice((int)pos, count).ToArray();
     }
 
-    private bool IsFooterAt(long pos, uint id)
+    private bool IsFooterAt(long pos, uint id, bool requirePlausibleNext = true)
     {
         var f = PeekFromHere(pos, 5);
-        return f is not null && f[0] == 0x7E && BinaryPrimitives.ReadUInt32BigEndian(f.AsSpan(1)) == id && IsPlausibleNext(pos + 5);
+        return f is not null && f[0] == 0x7E && BinaryPrimitives.ReadUInt32BigEndian(f.AsSpan(1)) == id && (!requirePlausibleNext || IsPlausibleNext(pos + 5));
+    }
+
+    // Whether the input ends before the section can: shorter than its description, or (no description) no
+    // footer with any id left in the rest of the data.
+    private bool EndsInside(long? described)
+    {
+        if (described is { } want) return want + 5 > int.MaxValue || !_in.Ensure((int)(want + 5));
+        bool atEnd = _in.Available < _options.MaxRecordLength && !_in.Ensure(_in.Available + 1);
+        // A stream that still ends with EOF (0x00) was not cut: its footer is missing instead.
+        var rest = _in.Buffered;
+        return atEnd && HasFooters == true && FindFooterOfAnyId() < 0 && (rest.IsEmpty || rest[^1] != 0x00);
+    }
+
+    // After a failed scan everything up to the end (or the limit) is buffered: the first 0x7E + be32 id, or -1.
+    private long FirstFooterCandidate(uint id)
+    {
+        Span<byte> pattern = [0x7E, 0, 0, 0, 0];
+        BinaryPrimitives.WriteUInt32BigEndian(pattern[1..], id);
+        return _in.Buffered.IndexOf(pattern);
     }
 
     /// <summary>First footer candidate (0x7E + be32 id) followed by a plausible record; -1 when none.</summary>
