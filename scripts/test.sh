@@ -18,6 +18,9 @@ qemu-system-x86_64 --version | head -n 1
 analyze="$(bash scripts/fetch-analyze.sh)" || echo "could not fetch analyze-migration.py (the tests that need it will fail)"
 export QEVM_ANALYZE_MIGRATION="$analyze"
 
+# A bounded AFL++ fuzzing run (fuzz/run.sh) counts as one more test.
+if timeout 600 bash fuzz/run.sh "${QEVM_FUZZ_SECONDS:-120}"; then fuzz_passed=1; else fuzz_passed=0; fi
+
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT
 dotnet test Qevm.slnx -c Release --logger "trx;LogFileName=results.trx" --results-directory "$results" "$@"
@@ -47,7 +50,7 @@ total="$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters")"
 executed="$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")"
 # Tests that did not run count as failed: nothing is skipped silently.
 failed=$(( ${failed:-0} + ${total:-0} - ${executed:-0} ))
-passed=$(( ${passed:-0} + aot_passed ))
-failed=$(( failed + 1 - aot_passed ))
+passed=$(( ${passed:-0} + aot_passed + fuzz_passed ))
+failed=$(( failed + 2 - aot_passed - fuzz_passed ))
 echo "${passed} passed, ${failed} failed"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

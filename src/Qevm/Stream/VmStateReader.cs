@@ -46,7 +46,8 @@ public sealed partial class VmStateReader : IDisposable
             long origin = input.Position;
             OwnTrailer = TrailerLocator.TryLocate(input, origin, input.Length - origin, _options.MaxRecordLength);
             input.Position = origin;
-            if (OwnTrailer?.PageSize is { } tps && PageSize == 0) SetPageSize(tps, "trailer");
+            // A page size that cannot be one (a damaged trailer) is not used.
+            if (OwnTrailer?.PageSize is { } tps && PageSize == 0 && IsPageSize(tps)) SetPageSize(tps, "trailer");
         }
         _description = OwnTrailer ?? _options.Description;
         _in = InputCursor.Open(input, _options.MaxRecordLength, _options.MemoryMap);
@@ -410,6 +411,8 @@ public sealed partial class VmStateReader : IDisposable
         _phase = Phase.AfterTrailer;
         return true;
     }
+
+    private static bool IsPageSize(long size) => size is >= 256 and <= 1 << 24 && long.IsPow2(size);
 
     private void SetPageSize(int size, string source)
     {

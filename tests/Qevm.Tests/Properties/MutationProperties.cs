@@ -39,9 +39,13 @@ public class MutationProperties
     public void MutatedFile_ReadsOrFailsWithFormatException(string name)
     {
         var original = CorpusFiles.Bytes(name);
+        // QEVM_MUTATIONS sets the count (the suite runs 1,000 per file; a long local run: 100000).
+        int iterations = int.TryParse(Environment.GetEnvironmentVariable("QEVM_MUTATIONS"), out var n) ? n : 1000;
         Edit.Array[1, 4].Sample(edits =>
         {
             var mutated = Apply(original, edits);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            long allocated = GC.GetAllocatedBytesForCurrentThread();
             foreach (bool pipe in (bool[])[false, true])
             {
                 Stream s = new MemoryStream(mutated, writable: false);
@@ -57,6 +61,10 @@ public class MutationProperties
                     Assert.InRange(e.Offset, 0, mutated.Length);
                 }
             }
-        }, iter: 1000, threads: 1);
+            // No input may take long or make the reader allocate far beyond its size.
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"an input took {clock.Elapsed}");
+            long used = GC.GetAllocatedBytesForCurrentThread() - allocated;
+            Assert.True(used < 64L << 20, $"an input of {mutated.Length} bytes made the reader allocate {used} bytes");
+        }, iter: iterations, threads: 1, seed: "0000000000001");
     }
 }
