@@ -5,7 +5,7 @@ namespace Qevm.Cli.Commands;
 /// <summary>Runs a command body and turns exceptions into one line on stderr and an exit code; never a stack trace.</summary>
 internal static class CommandRunner
 {
-    public static int Run(CliOutput output, Func<int> body)
+    public static int Run(CliOutput output, Func<int> body, int invalidInput = Program.InvalidInput)
     {
         try
         {
@@ -14,7 +14,7 @@ internal static class CommandRunner
         catch (VmStateFormatException e)
         {
             output.Error.WriteLine("qevm: invalid: " + e.Message);
-            return Program.InvalidInput;
+            return invalidInput;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException or InvalidOperationException)
         {

@@ -12,29 +12,17 @@ internal static class DiffCommand
         var json = new Option<bool>("--json") { Description = "print the differences as JSON" };
         var schemas = DumpCommand.SchemaOption();
         var cmd = new Command("diff", "Compare two streams: sections only in one, fields that differ, RAM pages per block") { a, b, json, schemas };
-        cmd.SetAction(pr =>
+        // diff's exit codes are those of diff(1): 0 equal, 1 different, 2 trouble (invalid input included).
+        cmd.SetAction(pr => CommandRunner.Run(output, () =>
         {
-            try
-            {
-                var sources = DumpCommand.LoadSchemas(pr, schemas);
-                var (dumpA, ramA) = Read(pr.GetValue(a)!, sources);
-                var (dumpB, ramB) = Read(pr.GetValue(b)!, sources);
-                var diff = StateDiff.Compare(dumpA, dumpB, ramA, ramB);
-                if (pr.GetValue(json)) WriteJson(diff, output);
-                else WriteText(diff, output);
-                return diff.Equal ? 0 : 1;
-            }
-            catch (VmStateFormatException e)
-            {
-                output.Error.WriteLine("qevm: invalid: " + e.Message);
-                return Program.UsageOrIo;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException or InvalidOperationException)
-            {
-                output.Error.WriteLine("qevm: " + e.Message);
-                return Program.UsageOrIo;
-            }
-        });
+            var sources = DumpCommand.LoadSchemas(pr, schemas);
+            var (dumpA, ramA) = Read(pr.GetValue(a)!, sources);
+            var (dumpB, ramB) = Read(pr.GetValue(b)!, sources);
+            var diff = StateDiff.Compare(dumpA, dumpB, ramA, ramB);
+            if (pr.GetValue(json)) WriteJson(diff, output);
+            else WriteText(diff, output);
+            return diff.Equal ? 0 : 1;
+        }, invalidInput: Program.UsageOrIo));
         return cmd;
     }
 

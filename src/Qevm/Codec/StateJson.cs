@@ -131,9 +131,8 @@ public static class StateJson
     {
         var item = r.Item;
         var m = item.Block!.MappedRam!.Value;
-        long pages = (long)(item.Block.UsedLength / m.PageSize);
         long bitmapAt = (long)m.BitmapOffset - item.Offset, pagesAt = (long)m.PagesOffset - item.Offset;
-        var bitmap = r.ReadRegion(bitmapAt, (int)((pages + 63) / 64 * 8));
+        var (pages, bitmap) = r.ReadMappedBitmap();
         var page = new byte[m.PageSize];
         w.WriteStartObject();
         w.WriteNumber("mapped_ram_length", item.Length);
@@ -144,8 +143,8 @@ public static class StateJson
         w.WriteStartArray("pages");
         for (long i = 0; i < pages; i++)
         {
-            if ((bitmap[(int)(i >> 3)] & (1 << (int)(i & 7))) == 0) continue;
-            r.ReadRegion(pagesAt + i * (long)m.PageSize, page);
+            if (!MappedRamHeader.IsPresent(bitmap, i)) continue;
+            r.ReadMappedPage(i, page);
             w.WriteStartObject();
             w.WriteNumber("index", i);
             w.WriteString("hex", Convert.ToHexStringLower(page));

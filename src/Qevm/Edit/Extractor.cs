@@ -143,12 +143,11 @@ public static class Extractor
                 case IterativeItemKind.RamMappedRegion:
                     var m = item.Block!.MappedRam!.Value;
                     var (mf, mw) = Get(item.Block, (int)m.PageSize);
-                    long pages = (long)(item.Block.UsedLength / m.PageSize);
-                    var bitmap = r.ReadRegion((long)m.BitmapOffset - item.Offset, (int)((pages + 63) / 64 * 8));
+                    var (pages, bitmap) = r.ReadMappedBitmap();
                     for (long i = 0; i < pages; i++)
                     {
-                        if ((bitmap[(int)(i >> 3)] & (1 << (int)(i & 7))) == 0) continue;
-                        r.ReadRegion((long)m.PagesOffset - item.Offset + i * (long)m.PageSize, _page.AsSpan(0, (int)m.PageSize));
+                        if (!MappedRamHeader.IsPresent(bitmap, i)) continue;
+                        r.ReadMappedPage(i, _page.AsSpan(0, (int)m.PageSize));
                         Write(mf, mw, (ulong)i * m.PageSize, _page.AsSpan(0, (int)m.PageSize));
                     }
                     break;

@@ -66,14 +66,13 @@ public sealed class RamImage
     private void AddMapped(VmStateReader r, IterativeItem item)
     {
         var m = item.Block!.MappedRam!.Value;
-        long pages = (long)(item.Block.UsedLength / m.PageSize);
-        var bitmap = r.ReadRegion((long)m.BitmapOffset - item.Offset, (int)((pages + 63) / 64 * 8));
+        var (pages, bitmap) = r.ReadMappedBitmap();
         var page = new byte[m.PageSize];
         var map = PageOf(item.Block.Name);
         for (long i = 0; i < pages; i++)
         {
-            if ((bitmap[(int)(i >> 3)] & (1 << (int)(i & 7))) == 0) continue;
-            r.ReadRegion((long)m.PagesOffset - item.Offset + i * page.Length, page);
+            if (!MappedRamHeader.IsPresent(bitmap, i)) continue;
+            r.ReadMappedPage(i, page);
             map[(ulong)i * m.PageSize] = Hash(page, 0);
         }
     }

@@ -82,22 +82,19 @@ public static class StreamCopier
     // mapped-ram (§11.6): bitmap and the present pages are data, everything else stays a hole.
     private static void CopyMappedRegion(VmStateReader r, VmStateWriter w, IterativeItem item)
     {
-        var block = item.Block!;
-        var m = block.MappedRam!.Value;
+        var m = item.Block!.MappedRam!.Value;
         long bitmapAt = (long)m.BitmapOffset - item.Offset;
-        long pages = (long)(block.UsedLength / m.PageSize);
-        long bitmapBytes = (pages + 63) / 64 * 8;
         long pagesAt = (long)m.PagesOffset - item.Offset;
-        var bitmap = r.ReadRegion(bitmapAt, (int)bitmapBytes);
+        var (pages, bitmap) = r.ReadMappedBitmap();
         w.WriteHole(bitmapAt);
         w.WriteRaw(bitmap);
-        long written = bitmapAt + bitmapBytes;
+        long written = bitmapAt + bitmap.Length;
         var page = new byte[m.PageSize];
         for (long i = 0; i < pages; i++)
         {
-            if ((bitmap[(int)(i >> 3)] & (1 << (int)(i & 7))) == 0) continue;
+            if (!MappedRamHeader.IsPresent(bitmap, i)) continue;
             long at = pagesAt + i * (long)m.PageSize;
-            r.ReadRegion(at, page);
+            r.ReadMappedPage(i, page);
             w.WriteHole(at - written);
             w.WriteRaw(page);
             written = at + page.Length;

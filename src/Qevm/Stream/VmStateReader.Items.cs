@@ -45,6 +45,26 @@ public sealed partial class VmStateReader
         return b;
     }
 
+    /// <summary>The current <see cref="IterativeItemKind.RamMappedRegion"/>'s page count and bitmap.</summary>
+    public (long Pages, byte[] Bitmap) ReadMappedBitmap()
+    {
+        var (block, m) = MappedRegion();
+        long pages = (long)(block.UsedLength / m.PageSize);
+        return (pages, ReadRegion((long)m.BitmapOffset - _item.Offset, MappedRamHeader.BitmapLength(pages)));
+    }
+
+    /// <summary>Page <paramref name="index"/> of the current mapped-ram region, from the page area.</summary>
+    public void ReadMappedPage(long index, Span<byte> page)
+    {
+        var (_, m) = MappedRegion();
+        ReadRegion((long)m.PagesOffset - _item.Offset + index * (long)m.PageSize, page);
+    }
+
+    private (RamBlock, MappedRamHeader) MappedRegion() =>
+        _item is { Kind: IterativeItemKind.RamMappedRegion, Block: { MappedRam: { } m } block }
+            ? (block, m)
+            : throw new InvalidOperationException("no mapped-ram region at hand");
+
     private void BeginItems(SectionHeader h)
     {
         PayloadLength = -1;
@@ -266,14 +286,14 @@ public sealed partial class VmStateReader
         _pendingRegion = null;
         var mh = r.Block.MappedRam!.Value;
         long pages = (long)(r.Block.UsedLength / mh.PageSize);
-        long bitmapBytes = (pages + 63) / 64 * 8;
+        long bitmapBytes = MappedRamHeader.BitmapLength(pages);
         long bitmapAt = (long)mh.BitmapOffset - r.Offset;
         long present = 0;
         if (bitmapAt + bitmapBytes <= r.Length && bitmapAt + bitmapBytes <= _options.MaxRecordLength)
         {
             var bitmap = _in.Peek((int)(bitmapAt + bitmapBytes))[(int)bitmapAt..];
             for (long i = 0; i < pages; i++)
-                if ((bitmap[(int)(i >> 3)] & (1 << (int)(i & 7))) != 0) present++;
+                if (MappedRamHeader.IsPresent(bitmap, i)) present++;
         }
         SetItem(IterativeItemKind.RamMappedRegion, r.Length, false, block: r.Block, present: present);
     }
