@@ -10,12 +10,12 @@ internal static class DiffCommand
         var a = new Argument<string>("A") { Description = "first stream" };
         var b = new Argument<string>("B") { Description = "second stream" };
         var json = new Option<bool>("--json") { Description = "print the differences as JSON" };
-        var schemas = DumpCommand.SchemaOption();
+        var schemas = SchemaOption.Create();
         var cmd = new Command("diff", "Compare two streams: sections only in one, fields that differ, RAM pages per block") { a, b, json, schemas };
         // diff's exit codes are those of diff(1): 0 equal, 1 different, 2 trouble (invalid input included).
         cmd.SetAction(pr => CommandRunner.Run(output, () =>
         {
-            var sources = DumpCommand.LoadSchemas(pr, schemas);
+            var sources = SchemaOption.Load(pr, schemas);
             var (dumpA, ramA) = Read(pr.GetValue(a)!, sources);
             var (dumpB, ramB) = Read(pr.GetValue(b)!, sources);
             var diff = StateDiff.Compare(dumpA, dumpB, ramA, ramB);
@@ -26,12 +26,13 @@ internal static class DiffCommand
         return cmd;
     }
 
+    // One pass: the device sections and the RAM image together.
     private static (StateDump, RamImage) Read(string path, List<ISchemaSource> sources)
     {
-        using var input = CommandRunner.OpenRereadable(path);
-        var dump = StateDump.Read(input, sources);
-        input.Position = 0;
-        return (dump, RamImage.Read(input));
+        using var input = CommandRunner.OpenInput(path);
+        var ram = new RamImage();
+        var dump = StateDump.Read(input, sources, ram.Add);
+        return (dump, ram);
     }
 
     private static void WriteText(StateDiff diff, CliOutput output)

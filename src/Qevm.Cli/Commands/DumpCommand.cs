@@ -7,24 +7,11 @@ namespace Qevm.Cli.Commands;
 /// <summary><c>qevm dump FILE [--schema S]... [--json] [--section SEL]... [--format analyze]</c>: every field of every device section.</summary>
 internal static class DumpCommand
 {
-    /// <summary><c>--schema S</c> (repeatable): description sources tried after a file's own trailer.</summary>
-    public static Option<string[]> SchemaOption() => new("--schema")
-    {
-        Description = "description source, tried after the file's own trailer: a migration stream of the same QEMU and devices, trailer JSON, a catalogue, or -dump-vmstate output (repeatable)",
-    };
-
-    public static List<ISchemaSource> LoadSchemas(ParseResult pr, Option<string[]> option)
-    {
-        var sources = new List<ISchemaSource>();
-        foreach (var path in pr.GetValue(option) ?? []) sources.Add(SchemaFile.Load(path));
-        return sources;
-    }
-
     public static Command Create(CliOutput output)
     {
         var file = CommandRunner.FileArgument();
         var json = new Option<bool>("--json") { Description = "print sections and fields as JSON (paths, types, offsets, sizes, values)" };
-        var schemas = SchemaOption();
+        var schemas = SchemaOption.Create();
         var sections = new Option<string[]>("--section") { Description = "only these sections: IDSTR or IDSTR#INSTANCE (repeatable)" };
         var format = new Option<string?>("--format") { Description = "analyze: print what QEMU's analyze-migration.py -d state prints" };
         format.AcceptOnlyFromAmong("analyze");
@@ -37,7 +24,7 @@ internal static class DumpCommand
             bool records = pr.GetValue(json) && selectors.Length == 0 && pr.GetValue(format) is null;
             StateDump dump;
             using var input = records ? CommandRunner.OpenRereadable(pr.GetValue(file)!) : CommandRunner.OpenInput(pr.GetValue(file)!);
-            dump = StateDump.Read(input, LoadSchemas(pr, schemas));
+            dump = StateDump.Read(input, SchemaOption.Load(pr, schemas));
             Func<SectionState, bool>? select = selectors.Length == 0 ? null : s => Array.Exists(selectors, sel => sel == s.Path || sel == s.Header.Idstr);
             if (records)
             {

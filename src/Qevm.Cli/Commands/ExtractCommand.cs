@@ -13,7 +13,7 @@ internal static class ExtractCommand
         var outOption = new Option<string>("--output", "-o") { Description = "folder to write into", Required = true };
         var ramOnly = new Option<bool>("--ram-only") { Description = "only the RAM blocks" };
         var sectionsOnly = new Option<bool>("--sections-only") { Description = "only the device sections, desc.json and state.json" };
-        var schemas = DumpCommand.SchemaOption();
+        var schemas = SchemaOption.Create();
         var cmd = new Command("extract", "Write RAM blocks (sparse files), device sections (.bin), desc.json and state.json") { file, outOption, ramOnly, sectionsOnly, schemas };
         cmd.SetAction(pr => CommandRunner.Run(output, () =>
         {
@@ -26,7 +26,7 @@ internal static class ExtractCommand
             {
                 Ram = !pr.GetValue(sectionsOnly),
                 Sections = !pr.GetValue(ramOnly),
-                Schemas = DumpCommand.LoadSchemas(pr, schemas),
+                Schemas = SchemaOption.Load(pr, schemas),
                 Progress = progress,
             });
             if (output.IsTerminal && total > 0)

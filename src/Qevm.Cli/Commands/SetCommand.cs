@@ -11,7 +11,7 @@ internal static class SetCommand
         var assignments = new Argument<string[]>("PATH=VALUE") { Description = "fields to change: decimal, 0x hex, negative for signed fields, true/false, hex bytes for buffers", Arity = ArgumentArity.OneOrMore };
         var outOption = new Option<string?>("--output", "-o") { Description = "output file (a temporary file beside it is renamed into place)" };
         var inPlace = new Option<bool>("--in-place") { Description = "replace FILE itself (through a temporary file and a rename)" };
-        var schemas = DumpCommand.SchemaOption();
+        var schemas = SchemaOption.Create();
         var cmd = new Command("set", "Change device fields and write the stream again") { file, assignments, outOption, inPlace, schemas };
         cmd.SetAction(pr => CommandRunner.Run(output, () =>
         {
@@ -31,7 +31,7 @@ internal static class SetCommand
                 edits.Add((a[..eq], a[(eq + 1)..]));
             }
             using var input = CommandRunner.OpenRereadable(src);
-            var dump = StateDump.Read(input, DumpCommand.LoadSchemas(pr, schemas));
+            var dump = StateDump.Read(input, SchemaOption.Load(pr, schemas));
             var replacements = StateEditor.Apply(dump, edits);
             input.Position = 0;
             CommandRunner.WriteOutput(overwrite ? src : dst!, o => StreamCopier.Copy(input, o, null, replacements));

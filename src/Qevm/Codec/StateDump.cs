@@ -26,7 +26,7 @@ public sealed class StateDump
     {
         var sections = new List<SectionState>();
         Trailer? own = null;
-        var options = new VmStateReaderOptions { Description = FirstTrailer(schemas) };
+        var options = VmStateReaderOptions.FromSchemas(schemas);
         var info = StreamInfo.Read(input, options, r =>
         {
             if (r.RecordType == RecordType.SectionFull)
@@ -42,13 +42,5 @@ public sealed class StateDump
             foreach (var s in schemas) sources.Add(s.ForStream(headers));
         foreach (var s in sections) s.Decode(sources);
         return new StateDump(info, sections);
-    }
-
-    private static Trailer? FirstTrailer(IReadOnlyList<ISchemaSource>? schemas)
-    {
-        if (schemas is null) return null;
-        foreach (var s in schemas)
-            if (s is Trailer t) return t;
-        return null;
     }
 }

@@ -108,7 +108,7 @@ public static class Extractor
                     break;
                 case IterativeItemKind.RamZero:
                     var (zf, zw) = Get(item.Block!, r.PageSize);
-                    long zi = (long)item.Address / PageSize(r);
+                    long zi = (long)item.Address / _page.Length;
                     if (item.FillByte != 0)
                     {
                         Array.Fill(_page, item.FillByte);
@@ -154,8 +154,6 @@ public static class Extractor
             }
         }
 
-        private static int PageSize(VmStateReader r) => r.PageSize > 0 ? r.PageSize : 4096;
-
         // Consecutive pages of one block are gathered into one write of up to 1 MiB: far fewer system calls.
         private const int RunLimit = 1 << 20;
         private readonly byte[] _run = new byte[RunLimit];
@@ -173,7 +171,7 @@ public static class Extractor
             }
             data.CopyTo(_run.AsSpan(_runLength));
             _runLength += data.Length;
-            w[(int)((long)address / Math.Max(1, _page.Length))] = true;
+            w[(int)((long)address / _page.Length)] = true;
         }
 
         private void Flush()

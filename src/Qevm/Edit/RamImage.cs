@@ -11,27 +11,18 @@ public sealed class RamImage
 {
     private readonly Dictionary<string, Dictionary<ulong, int>> _pages = [];
 
-    /// <summary>Page size of the stream.</summary>
-    public int PageSize { get; private set; }
-
     /// <summary>Blocks in the MEM_SIZE list, with their lengths.</summary>
     public Dictionary<string, ulong> Blocks { get; } = [];
 
-    /// <summary>Reads the RAM of a stream (a seekable one for mapped-ram).</summary>
-    public static RamImage Read(System.IO.Stream input)
+    /// <summary>Takes in the reader's current item when it is a RAM record (others are ignored).</summary>
+    public void Add(VmStateReader r)
     {
-        var image = new RamImage();
-        using var r = new VmStateReader(input, null, leaveOpen: true);
-        while (r.Read())
-        {
-            if (r.RecordType is not (RecordType.SectionStart or RecordType.SectionPart or RecordType.SectionEnd) || r.Section!.Idstr != "ram") continue;
-            while (r.ReadItem()) image.Add(r);
-        }
-        image.PageSize = r.PageSize;
-        return image;
+        ArgumentNullException.ThrowIfNull(r);
+        if (r.Section?.Idstr != "ram") return;
+        AddRam(r);
     }
 
-    private void Add(VmStateReader r)
+    private void AddRam(VmStateReader r)
     {
         var item = r.Item;
         switch (item.Kind)

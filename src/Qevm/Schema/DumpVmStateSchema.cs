@@ -51,14 +51,19 @@ public sealed class DumpVmStateSchema : ISchemaSource
         }
     }
 
+    // Sections are matched by description name: the idstr, or its part after a '/' (a device path).
+    private JsonElement? Find(string idstr)
+    {
+        foreach (var name in VmsdName.Candidates(idstr))
+            if (_byName.TryGetValue(name, out var d)) return d;
+        return null;
+    }
+
     /// <summary>The version, minimum version and description name the dump has for a section's idstr; null when it has none.</summary>
     public (uint Version, uint? Minimum, string Name)? Versions(string idstr)
     {
         ArgumentNullException.ThrowIfNull(idstr);
-        bool found = _byName.TryGetValue(idstr, out var d);
-        for (int slash = idstr.IndexOf('/', StringComparison.Ordinal); !found && slash >= 0; slash = idstr.IndexOf('/', slash + 1))
-            found = _byName.TryGetValue(idstr[(slash + 1)..], out d);
-        if (!found) return null;
+        if (Find(idstr) is not { } d) return null;
         uint version = d.TryGetProperty("version_id", out var v) ? v.GetUInt32() : 0;
         uint? min = d.TryGetProperty("minimum_version_id", out var m) ? m.GetUInt32() : null;
         return (version, min, d.TryGetProperty("name", out var n) ? n.GetString() ?? idstr : idstr);
@@ -68,12 +73,7 @@ public sealed class DumpVmStateSchema : ISchemaSource
     public IEnumerable<VmStateDescription> Describe(SectionHeader section)
     {
         ArgumentNullException.ThrowIfNull(section);
-        // Sections are matched by description name: the idstr, or its part after a '/' (a device path).
-        JsonElement d = default;
-        bool found = _byName.TryGetValue(section.Idstr, out d);
-        for (int slash = section.Idstr.IndexOf('/', StringComparison.Ordinal); !found && slash >= 0; slash = section.Idstr.IndexOf('/', slash + 1))
-            found = _byName.TryGetValue(section.Idstr[(slash + 1)..], out d);
-        if (!found) yield break;
+        if (Find(section.Idstr) is not { } d) yield break;
         int version = (int)section.VersionId;
         if (d.TryGetProperty("minimum_version_id", out var min) && version < min.GetInt32()) yield break;
         if (d.TryGetProperty("version_id", out var max) && version > max.GetInt32()) yield break;

@@ -127,11 +127,10 @@ public sealed class SchemaCatalogue : ISchemaSource
         if (matches.Count == 0)
         {
             // Another configuration's idstr (other PCI path): match the description name, the idstr's last parts.
-            string id = section.Idstr;
-            for (int slash = id.IndexOf('/', StringComparison.Ordinal); slash >= 0 && matches.Count == 0; slash = id.IndexOf('/', slash + 1))
+            foreach (var suffix in VmsdName.Suffixes(section.Idstr))
             {
-                string suffix = id[(slash + 1)..];
                 matches = _entries.FindAll(e => e.Version == section.VersionId && e.Name == suffix);
+                if (matches.Count > 0) break;
             }
         }
         var ranked = new List<(int Rank, int Order, Variant Variant)>();
@@ -183,14 +182,14 @@ public sealed class SchemaCatalogue : ISchemaSource
     }
 
     /// <summary>The highest version a harvested stream had for this section (idstr and instance); null when none had it.</summary>
-    public (uint Version, bool Seen)? Versions(SectionHeader section)
+    public uint? Version(SectionHeader section)
     {
         ArgumentNullException.ThrowIfNull(section);
         uint? best = null;
         foreach (var src in _sources)
             foreach (var (idstr, instance, _, version) in src.Sections)
                 if (idstr == section.Idstr && instance == section.InstanceId && (best is null || version > best)) best = version;
-        return best is { } b ? (b, true) : null;
+        return best;
     }
 
     /// <inheritdoc/>

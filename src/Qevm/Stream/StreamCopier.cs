@@ -49,10 +49,9 @@ public static class StreamCopier
             }
         }
         // Bytes QEMU ignores after EOF or after the trailer would be lost: refuse rather than copy less than the input.
-        foreach (var d in r.Diagnostics)
-            if (d.Message.StartsWith("Expected vmdescription", StringComparison.Ordinal) || d.Message.StartsWith("bytes after the JSON trailer", StringComparison.Ordinal))
-                throw new VmStateFormatException(VmStateError.BadTrailer, d.Offset, "the end of the stream after EOF and the trailer",
-                    "other bytes, which a copy would drop");
+        if (r.IgnoredDataOffset is { } ignored)
+            throw new VmStateFormatException(VmStateError.BadTrailer, ignored, "the end of the stream after EOF and the trailer",
+                "other bytes, which a copy would drop");
     }
 
     private static void CopyItems(VmStateReader r, VmStateWriter w)

@@ -144,9 +144,9 @@ public sealed partial class VmStateReader
             }
             long at = described ?? -1;
             if (HasFooters == true && at < 0) at = FindFooterOfAnyId();
-            if (HasFooters == true && at >= 0 && PeekFromHere(at, 5) is [0x7E, ..] f)
+            if (HasFooters == true && at >= 0 && PeekFromHere(at, 5) is [0x7E, _, _, _, _] f)
             {
-                uint read = BinaryPrimitives.ReadUInt32BigEndian(f.AsSpan(1));
+                uint read = BinaryPrimitives.ReadUInt32BigEndian(f[1..]);
                 throw new VmStateFormatException(VmStateError.BadFooter, PayloadOffset + at + 1,
                     string.Create(CultureInfo.InvariantCulture, $"footer 0x7E + be32 {h.SectionId}"), "section id " + read.ToString(CultureInfo.InvariantCulture),
                     string.Create(CultureInfo.InvariantCulture, $"Mismatched section id in footer for {h.Idstr} - read 0x{read:x} expected 0x{h.SectionId:x}"),
@@ -212,7 +212,7 @@ public sealed partial class VmStateReader
                 while (true)
                 {
                     var rec = PeekFromHere(pos, 8);
-                    if (rec is null) return null;
+                    if (rec.IsEmpty) return null;
                     ulong v = BinaryPrimitives.ReadUInt64BigEndian(rec);
                     switch (v & 0xFFF)
                     {
@@ -220,7 +220,7 @@ public sealed partial class VmStateReader
                             return pos + 8;
                         case 0x02:
                             var count = PeekFromHere(pos + 8, 8);
-                            if (count is null) return null;
+                            if (count.IsEmpty) return null;
                             ulong c = BinaryPrimitives.ReadUInt64BigEndian(count);
                             if (c > (ulong)_options.MaxRecordLength) return null;
                             pos += 16 + (long)c;
@@ -234,16 +234,17 @@ public sealed partial class VmStateReader
         }
     }
 
-    private byte[]? PeekFromHere(long pos, int count)
+    // The count bytes at pos from the cursor, not consumed; empty when the input ends first.
+    private ReadOnlySpan<byte> PeekFromHere(long pos, int count)
     {
-        if (pos < 0 || pos + count > _options.MaxRecordLength || !_in.Ensure((int)(pos + count))) return null;
-        return _in.Peek((int)(pos + count)).Slice((int)pos, count).ToArray();
+        if (pos < 0 || pos + count > _options.MaxRecordLength || !_in.Ensure((int)(pos + count))) return [];
+        return _in.Peek((int)(pos + count)).Slice((int)pos, count);
     }
 
     private bool IsFooterAt(long pos, uint id, bool requirePlausibleNext = true)
     {
         var f = PeekFromHere(pos, 5);
-        return f is not null && f[0] == 0x7E && BinaryPrimitives.ReadUInt32BigEndian(f.AsSpan(1)) == id && (!requirePlausibleNext || IsPlausibleNext(pos + 5));
+        return f.Length == 5 && f[0] == 0x7E && BinaryPrimitives.ReadUInt32BigEndian(f[1..]) == id && (!requirePlausibleNext || IsPlausibleNext(pos + 5));
     }
 
     // Whether the input ends before the section can: shorter than its description, or (no description) no

@@ -111,6 +111,12 @@ public sealed partial class VmStateReader : IDisposable
     /// <summary>FULL sections whose description gives another length than the footer (the footer wins).</summary>
     public IReadOnlyList<DescriptionMismatch> DescriptionMismatches => _mismatches;
 
+    /// <summary>
+    /// Where data that QEMU ignores begins, once reading has passed it: bytes after EOF that are not a trailer,
+    /// or bytes after the trailer. Null when there are none.
+    /// </summary>
+    public long? IgnoredDataOffset { get; private set; }
+
     /// <summary>Offset of the next unread byte.</summary>
     public long Position => _in.Position + _pending;
 
@@ -150,7 +156,10 @@ public sealed partial class VmStateReader : IDisposable
                 return ReadAfterEof();
             case Phase.AfterTrailer:
                 if (!_in.AtEnd)
+                {
+                    IgnoredDataOffset = _in.Position;
                     _diagnostics.Add(new Diagnostic(_in.Position, "bytes after the JSON trailer (ignored by QEMU)"));
+                }
                 _phase = Phase.Done;
                 return false;
             default:
@@ -389,6 +398,7 @@ public sealed partial class VmStateReader : IDisposable
         byte b = _in.Peek(1)[0];
         if (b != 0x06)
         {
+            IgnoredDataOffset = offset;
             _diagnostics.Add(new Diagnostic(offset, string.Create(CultureInfo.InvariantCulture, $"Expected vmdescription section, but got {b}")));
             _phase = Phase.Done;
             return false;

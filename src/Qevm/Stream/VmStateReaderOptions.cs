@@ -19,4 +19,13 @@ public sealed record VmStateReaderOptions
 
     /// <summary>Largest record the reader holds in memory (FULL payload, lookahead, trailer). Default 256 MiB.</summary>
     public int MaxRecordLength { get; init; } = 256 << 20;
+
+    /// <summary>Options whose description is the first trailer among <paramref name="schemas"/>; null when there is none.</summary>
+    public static VmStateReaderOptions? FromSchemas(IEnumerable<ISchemaSource>? schemas)
+    {
+        if (schemas is null) return null;
+        foreach (var s in schemas)
+            if (s is Trailer t) return new VmStateReaderOptions { Description = t };
+        return null;
+    }
 }

@@ -73,7 +73,7 @@ public static class TargetCheck
             case DumpVmStateSchema d:
                 return d.Versions(h.Idstr) is { } v ? (v.Version, v.Minimum, v.Name) : null;
             case SchemaCatalogue c:
-                return c.Versions(h) is { } cv ? (cv.Version, null, h.Idstr) : null;
+                return c.Version(h) is { } cv ? (cv, null, h.Idstr) : null;
             default:
                 return null;
         }
