@@ -81,12 +81,7 @@ public class DumpEveryFileTests
     [MemberData(nameof(CorpusFiles.All), MemberType = typeof(CorpusFiles))]
     public void Dump_Json_ExitsZero_AndDecodesEverySectionItCan(string name)
     {
-        var path = CorpusFiles.PathOf(name);
-        if (path.EndsWith(".gz", StringComparison.Ordinal))
-        {
-            path = Path.Combine(Path.GetTempPath(), "qevm-" + name.Replace('/', '_')[..^3]);
-            if (!File.Exists(path)) File.WriteAllBytes(path, CorpusFiles.Bytes(name));
-        }
+        var path = CorpusFiles.FilePath(name);
         var o = new StringWriter();
         var e = new StringWriter();
         Assert.True(Qevm.Cli.Program.Run(["dump", "--json", path], o, e) == 0, e.ToString());

@@ -30,9 +30,9 @@ public class AnalyzeFormatTests
         var work = Directory.CreateTempSubdirectory("qevm-analyze-x-").FullName;
         try
         {
-            var psi = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.Combine(work) };
-            Directory.CreateDirectory(Path.Combine(work, "script"));
-            psi.WorkingDirectory = Path.Combine(work, "script");
+            // -x writes its files into the current folder.
+            var psi = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.Combine(work, "script") };
+            Directory.CreateDirectory(psi.WorkingDirectory);
             foreach (var a in (string[])[Script(), "-f", file, "-x"]) psi.ArgumentList.Add(a);
             using var p = Process.Start(psi)!;
             var stderr = p.StandardError.ReadToEndAsync();

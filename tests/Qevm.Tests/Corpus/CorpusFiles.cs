@@ -77,6 +77,26 @@ public static class CorpusFiles
         }
     }
 
+    /// <summary>A file path holding the stream's bytes: the corpus file, or a decompressed copy of a <c>.gz</c>.</summary>
+    public static string FilePath(string name)
+    {
+        var path = PathOf(name);
+        if (!path.EndsWith(".gz", StringComparison.Ordinal)) return path;
+        var copy = Path.Combine(Path.GetTempPath(), "qevm-" + name.Replace('/', '_')[..^3]);
+        lock (Cache)
+            if (!File.Exists(copy)) File.WriteAllBytes(copy, Bytes(name));
+        return copy;
+    }
+
+    /// <summary>The stream without its section footers: the seed layout of docs/xen-save-devices-state.txt.</summary>
+    public static byte[] WithoutFooters(byte[] stream)
+    {
+        var info = StreamInfo.Read(new MemoryStream(stream, writable: false));
+        var stripped = new List<byte>(stream);
+        foreach (var s in info.Sections.OrderByDescending(s => s.FooterOffset)) stripped.RemoveRange((int)s.FooterOffset!.Value, 5);
+        return [.. stripped];
+    }
+
     private static string FindRepoRoot()
     {
         var d = new DirectoryInfo(AppContext.BaseDirectory);

@@ -71,12 +71,7 @@ public class CorpusTests
     public void MappedFile_GivesTheSameTable_AndConvertsIdentically(string name)
     {
         var bytes = CorpusFiles.Bytes(name);
-        var path = CorpusFiles.PathOf(name);
-        if (path.EndsWith(".gz", StringComparison.Ordinal))
-        {
-            path = Path.Combine(Path.GetTempPath(), "qevm-mapped-" + name.Replace('/', '_')[..^3]);
-            if (!File.Exists(path)) File.WriteAllBytes(path, bytes);
-        }
+        var path = CorpusFiles.FilePath(name);
         StreamInfo mapped;
         using (var fs = File.OpenRead(path)) mapped = StreamInfo.Read(fs);
         using var ms = new MemoryStream();
@@ -140,20 +135,12 @@ public class DescriptionDelimitingTests
     {
         var bytes = CorpusFiles.Bytes(name);
         var info = StreamInfo.Read(new MemoryStream(bytes));
-        var stripped = new List<byte>(bytes);
-        foreach (var s in info.Sections.OrderByDescending(s => s.FooterOffset)) stripped.RemoveRange((int)s.FooterOffset!.Value, 5);
+        var stripped = CorpusFiles.WithoutFooters(bytes);
         var streamName = CorpusFiles.Enumerate().First(e => e.Name.StartsWith(name[..^"device.state".Length] + "full.mig", StringComparison.Ordinal)).Name;
-        var description = Trailer.Parse(TrailerOf(CorpusFiles.Bytes(streamName)));
-        var read = StreamInfo.Read(new MemoryStream([.. stripped]), new VmStateReaderOptions { Description = description });
+        var description = Codec.DecodeCorpusTests.TrailerOf(streamName);
+        var read = StreamInfo.Read(new MemoryStream(stripped), new VmStateReaderOptions { Description = description });
         Assert.False(read.Footers);
         Assert.Equal(info.Sections.Select(s => (s.Header.Idstr, s.Header.InstanceId, s.PayloadLength)),
             read.Sections.Select(s => (s.Header.Idstr, s.Header.InstanceId, s.PayloadLength)));
-    }
-
-    private static byte[] TrailerOf(byte[] stream)
-    {
-        var info = StreamInfo.Read(new MemoryStream(stream));
-        var (offset, length) = info.Trailer!.Value;
-        return stream.AsSpan((int)offset + 5, (int)length).ToArray();
     }
 }

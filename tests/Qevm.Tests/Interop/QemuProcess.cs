@@ -141,6 +141,31 @@ internal sealed class QemuProcess : IDisposable
     }
 
     /// <summary>
+    /// Starts a QEMU with <c>-S -incoming "exec:cat FILE"</c> and waits for the load: true when QEMU reports
+    /// completed; false when it reports failed or exits on the failed load (often before or while QMP answers),
+    /// with QEMU's output either way.
+    /// </summary>
+    public static (bool Completed, string Log) LoadIncoming(IEnumerable<string> machineArgs, string file)
+    {
+        QemuProcess? q = null;
+        try
+        {
+            q = Start([.. machineArgs, "-S", "-incoming", $"exec:cat '{file}'"]);
+            string status = q.WaitForMigrationStatus(TimeSpan.FromSeconds(30), "completed", "failed");
+            return (status == "completed", q.Log);
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or System.Net.Sockets.SocketException)
+        {
+            q?.HasExitedWithin(10_000);
+            return (false, e.Message + "\n" + q?.Log);
+        }
+        finally
+        {
+            q?.Dispose();
+        }
+    }
+
+    /// <summary>
     /// Runs a QMP command and returns its <c>"return"</c> value (a clone, valid after this object is disposed).
     /// </summary>
     /// <exception cref="InvalidOperationException">QMP answered with an error (its class and description are in the

@@ -45,7 +45,6 @@ public sealed class QemuVerdictTests : IDisposable
         var port92 = info.Sections.First(s => s.Header.Idstr == "port92");
         var ramStart = info.Sections.First(s => s.Type == RecordType.SectionStart);
         var ramPart = info.Sections.First(s => s.Type == RecordType.SectionPart && s.PayloadLength > 100);
-        long idstrAt = rtc.RecordOffset + 6;
 
         byte[] Edit(Action<byte[]> change)
         {
@@ -82,14 +81,13 @@ public sealed class QemuVerdictTests : IDisposable
             new("ram START footer id", Edit(b => b[ramStart.FooterOffset!.Value + 4] ^= 0x10)),
         };
         Assert.True(cases.Count >= 21);
-        _ = idstrAt;
 
         var disagreements = new List<string>();
         foreach (var c in cases)
         {
             var path = Path.Combine(_dir, c.Name.Replace(' ', '-') + ".mig");
             File.WriteAllBytes(path, c.Bytes);
-            var (qemuAccepts, log) = LoadInQemu(path);
+            var (qemuAccepts, log) = QemuProcess.LoadIncoming(Machine, path);
             var err = new StringWriter();
             int code = Qevm.Cli.Program.Run(["check", path, "--target", c.UseCatalogue ? catPath : dumpPath], TextWriter.Null, err);
             bool qevmAccepts = code == 0;
@@ -109,27 +107,5 @@ public sealed class QemuVerdictTests : IDisposable
             }
         }
         Assert.True(disagreements.Count == 0, string.Join("\n", disagreements));
-    }
-
-    // Loads the file with -incoming; true when QEMU reports completed.
-    private static (bool Accepts, string Log) LoadInQemu(string path)
-    {
-        QemuProcess? q = null;
-        try
-        {
-            q = QemuProcess.Start([.. Machine, "-S", "-incoming", $"exec:cat '{path}'"]);
-            string status = q.WaitForMigrationStatus(TimeSpan.FromSeconds(30), "completed", "failed");
-            return (status == "completed", q.Log);
-        }
-        catch (Exception e) when (e is InvalidOperationException or IOException or System.Net.Sockets.SocketException)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(5);
-            while (q is not null && !q.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(50);
-            return (false, e.Message + "\n" + q?.Log);
-        }
-        finally
-        {
-            q?.Dispose();
-        }
     }
 }
