@@ -356,7 +356,7 @@ public sealed partial class QmpClient : IAsyncDisposable, IDisposable
             _subscribers.Clear();
         }
         foreach (var p in pending)
-            p.Reply.TrySetException(new QmpConnectionException($"{reason.Message} while waiting for the reply to '{p.Command}'", reason));
+            p.Reply.TrySetException(new QmpConnectionException($"{reason.Message.TrimEnd('.')} (while waiting for the reply to '{p.Command}')", reason));
         foreach (var s in subscribers) s.Writer.TryComplete();
     }
 

@@ -55,14 +55,14 @@ public sealed record QmpEndpoint
             string rest = text[4..];
             int colon = rest.LastIndexOf(':');
             if (colon <= 0 || !int.TryParse(rest.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port is < 1 or > 65535)
-                throw new ArgumentException($"expected tcp:HOST:PORT with a port 1-65535, found '{text}'", nameof(text));
+                throw new ArgumentException($"expected tcp:HOST:PORT with a port 1-65535, found '{text}'");
             string host = rest[..colon];
             if (host.StartsWith('[') && host.EndsWith(']')) host = host[1..^1];
-            if (host.Length == 0) throw new ArgumentException($"expected tcp:HOST:PORT, found '{text}'", nameof(text));
+            if (host.Length == 0) throw new ArgumentException($"expected tcp:HOST:PORT, found '{text}'");
             return Tcp(host, port);
         }
         string path = text.StartsWith("unix:", StringComparison.Ordinal) ? text[5..] : text;
-        if (path.Length == 0) throw new ArgumentException("expected unix:PATH, found an empty path", nameof(text));
+        if (path.Length == 0) throw new ArgumentException("expected unix:PATH, found an empty path");
         return Unix(path);
     }
 

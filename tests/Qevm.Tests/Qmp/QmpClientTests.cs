@@ -147,7 +147,7 @@ public sealed class QmpClientTests
         await using var client = await QmpClient.ConnectAsync(peer.Endpoint, Fast);
         using var events = client.Subscribe();
         var e = await Assert.ThrowsAsync<QmpConnectionException>(() => client.ExecuteAsync("xen-save-devices-state", new JsonObject { ["filename"] = "/x" }));
-        Assert.Contains("closed by the server while waiting for the reply to 'xen-save-devices-state'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("closed by the server (while waiting for the reply to 'xen-save-devices-state')", e.Message, StringComparison.Ordinal);
         Assert.False(client.IsConnected);
         await Assert.ThrowsAsync<QmpConnectionException>(() => client.ExecuteAsync("query-status"));
         // The subscription ends instead of waiting forever.
