@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Qevm.Cli.Rendering;
@@ -135,8 +136,17 @@ internal static class QmpCommand
                 throw new ArgumentException($"--timeout: expected a positive number of seconds, found {c.TimeoutSeconds.ToString(CultureInfo.InvariantCulture)}");
             var limit = TimeSpan.FromSeconds(c.TimeoutSeconds);
             var endpoint = QmpEndpoint.Parse(c.Socket);
-            await using var client = await QmpClient.ConnectAsync(endpoint, new QmpClientOptions { ConnectTimeout = limit, CommandTimeout = limit }, cancellationToken);
-            return await body(client, cancellationToken);
+            // Ctrl+C or SIGTERM cancels, so that a migration is cancelled in QEMU and no partial file stays.
+            using var interrupted = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            void Cancel(PosixSignalContext ctx)
+            {
+                ctx.Cancel = true;
+                interrupted.Cancel();
+            }
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
+            await using var client = await QmpClient.ConnectAsync(endpoint, new QmpClientOptions { ConnectTimeout = limit, CommandTimeout = limit }, interrupted.Token);
+            return await body(client, interrupted.Token);
         }
         catch (QmpException e)
         {

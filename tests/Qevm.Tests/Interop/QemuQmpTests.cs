@@ -214,6 +214,15 @@ public sealed class QemuQmpTests : IDisposable
             Assert.Equal((0, $"{In("edited.state")}: device state loaded\n", ""), Cli("qmp", destSocket, "load-devices", In("edited.state")));
             Assert.Equal(0, Cli("qmp", destSocket, "save-devices", In("after.state")).Code);
         }
+        // Without send-configuration=off the loader wants the configuration section, which the file does not have.
+        var (strict, strictSocket) = Start("-S", "-incoming", "defer");
+        using (strict)
+        {
+            Assert.Equal(0, Cli("qmp", strictSocket, "exec", $$$"""{"execute": "migrate-incoming", "arguments": {"uri": "unix:{{{In("incoming2.sock")}}}"}}""").Code);
+            Assert.Equal((1, "", "qmp: GenericError: An IO error has occurred\n"), Cli("qmp", strictSocket, "load-devices", In("edited.state")));
+        }
+        Assert.Contains("Configuration section missing", strict.Log, StringComparison.Ordinal);
+
         var (code, output, _) = Cli("dump", In("after.state"), "--schema", In("schema.mig"), "--section", "mc146818rtc");
         Assert.Equal(0, code);
         Assert.Contains("mc146818rtc#0/cmos_index = 42 (0x2a)", output, StringComparison.Ordinal);
