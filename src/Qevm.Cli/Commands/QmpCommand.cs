@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Qevm.Cli.Rendering;
 using Qevm.Qmp;
 using Spectre.Console;
 
@@ -63,7 +62,15 @@ internal static class QmpCommand
             if (output.IsTerminal)
             {
                 info = null!;
-                await InfoRenderer.CreateConsole(output).Progress()
+                // A live bar (InfoRenderer's console is non-interactive: it would print a line now and then).
+                var console = AnsiConsole.Create(new AnsiConsoleSettings
+                {
+                    Out = new AnsiConsoleOutput(output.Out),
+                    Ansi = AnsiSupport.Detect,
+                    ColorSystem = ColorSystemSupport.Detect,
+                    Interactive = InteractionSupport.Detect,
+                });
+                await console.Progress()
                     .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
                     .StartAsync(async ctx =>
                     {
