@@ -23,7 +23,9 @@ public sealed partial class QmpClient : IAsyncDisposable, IDisposable
 {
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
-    private readonly StreamReader _reader;
+    private byte[] _buffer = new byte[64 * 1024]; // received bytes; [_start, _end) not yet read as messages
+    private int _start;
+    private int _end;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly Lock _lock = new();
     private readonly Dictionary<long, Pending> _pending = [];
@@ -42,7 +44,6 @@ public sealed partial class QmpClient : IAsyncDisposable, IDisposable
         Options = options;
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: true);
-        _reader = new StreamReader(_stream, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false);
     }
 
     /// <summary>Where this client is connected.</summary>
@@ -212,7 +213,7 @@ public sealed partial class QmpClient : IAsyncDisposable, IDisposable
         {
             // The loop was stopped by the cancellation above.
         }
-        _reader.Dispose();
+        await _stream.DisposeAsync().ConfigureAwait(false);
         _closing.Dispose();
         _writeLock.Dispose();
     }
@@ -257,30 +258,51 @@ public sealed partial class QmpClient : IAsyncDisposable, IDisposable
         }
     }
 
+    // One message per line (QEMU ends each with "\r\n"); at most MaxMessageBytes, so a peer cannot exhaust memory.
     private async Task<JsonObject?> ReadMessageAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
-            string? line;
+            int newline = _buffer.AsSpan(_start, _end - _start).IndexOf((byte)'\n');
+            if (newline >= 0)
+            {
+                var line = _buffer.AsMemory(_start, newline);
+                _start += newline + 1;
+                var text = line.Span.Trim(" \t\r"u8);
+                if (text.IsEmpty) continue;
+                try
+                {
+                    if (JsonNode.Parse(text) is JsonObject o) return o;
+                }
+                catch (JsonException)
+                {
+                    // reported below
+                }
+                throw new QmpConnectionException($"QMP at {Endpoint} sent a line that is not a JSON object: {Shorten(text)}");
+            }
+            if (_start > 0)
+            {
+                _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
+                _end -= _start;
+                _start = 0;
+            }
+            if (_end == _buffer.Length)
+            {
+                if (_buffer.Length >= Options.MaxMessageBytes)
+                    throw new QmpConnectionException(string.Create(CultureInfo.InvariantCulture, $"QMP at {Endpoint} sent a message longer than {Options.MaxMessageBytes} bytes"));
+                Array.Resize(ref _buffer, (int)Math.Min(_buffer.Length * 2L, Options.MaxMessageBytes));
+            }
+            int n;
             try
             {
-                line = await _reader.ReadLineAsync(cancellationToken).ConfigureAwait(false);
+                n = await _stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException or SocketException)
             {
                 throw new QmpConnectionException($"QMP at {Endpoint}: reading failed: {e.Message}", e);
             }
-            if (line is null) return null;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            try
-            {
-                if (JsonNode.Parse(line) is JsonObject o) return o;
-            }
-            catch (JsonException)
-            {
-                // reported below
-            }
-            throw new QmpConnectionException($"QMP at {Endpoint} sent a line that is not a JSON object: {Shorten(line)}");
+            if (n == 0) return null; // closed (an unterminated last line is no message)
+            _end += n;
         }
     }
 
@@ -362,5 +384,6 @@ public sealed partial class QmpClient : IAsyncDisposable, IDisposable
 
     private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
 
-    private static string Shorten(string s) => s.Length <= 200 ? s : s[..200] + "...";
+    private static string Shorten(ReadOnlySpan<byte> line) =>
+        line.Length <= 200 ? Encoding.UTF8.GetString(line) : Encoding.UTF8.GetString(line[..200]) + "...";
 }

@@ -178,6 +178,24 @@ public sealed class QmpClientTests
     }
 
     [Fact]
+    public async Task OversizedMessage_ClosesTheConnection_SmallerOnesPass()
+    {
+        await using var peer = FakeQmpPeer.Unix(async p =>
+        {
+            await p.HandshakeAsync();
+            var (id, _) = await p.ExpectAsync("query-qmp-schema");
+            await p.ReplyAsync(id, "\"" + new string('a', 200_000) + "\"");
+            (id, _) = await p.ExpectAsync("query-qmp-schema");
+            await p.ReplyAsync(id, "\"" + new string('b', 300_000) + "\"");
+        });
+        await using var client = await QmpClient.ConnectAsync(peer.Endpoint, Fast with { MaxMessageBytes = 256 * 1024 });
+        Assert.Equal(200_000, ((string?)await client.ExecuteAsync("query-qmp-schema"))!.Length);
+        var e = await Assert.ThrowsAsync<QmpConnectionException>(() => client.ExecuteAsync("query-qmp-schema"));
+        Assert.Contains("sent a message longer than 262144 bytes", e.Message, StringComparison.Ordinal);
+        Assert.False(client.IsConnected);
+    }
+
+    [Fact]
     public async Task Tcp_Works()
     {
         await using var peer = FakeQmpPeer.Tcp(async p =>
