@@ -20,7 +20,7 @@ internal static class QmpCommand
         var socket = new Argument<string>("SOCKET") { Description = "QEMU's QMP socket: a unix socket path (or unix:PATH), or tcp:HOST:PORT" };
         var timeout = new Option<double>("--timeout")
         {
-            Description = "seconds to wait for the connection and for each reply (default 30)",
+            Description = "seconds to wait for the connection and for each reply",
             DefaultValueFactory = _ => 30,
             Recursive = true,
         };
