@@ -23,7 +23,7 @@ internal static class SnapshotsCommand
             {
                 var date = DateTimeOffset.FromUnixTimeSeconds(s.DateSeconds).ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", ci);
                 ulong secs = s.VmClockNanoseconds / 1_000_000_000;
-                var clock = string.Format(ci, "{0:0000}:{1:00}:{2:00}.{3:000}", secs / 3600, secs / 60 % 60, secs % 60, s.VmClockNanoseconds / 1_000_000 % 1000);
+                var clock = string.Format(ci, "{0:00}:{1:00}:{2:00}.{3:000}", secs / 3600, secs / 60 % 60, secs % 60, s.VmClockNanoseconds / 1_000_000 % 1000);
                 var icount = s.Icount is { } i && i != ulong.MaxValue ? i.ToString(ci) : "";
                 output.Out.WriteLine(string.Format(ci, "{0,-9} {1,-16} {2,8}{3,20}{4,13}{5,11}", s.Id, s.Name, SizeToString((ulong)s.VmStateSize), date, clock, icount));
             }
