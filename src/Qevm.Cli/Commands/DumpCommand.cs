@@ -25,7 +25,10 @@ internal static class DumpCommand
             StateDump dump;
             using var rereadable = records ? CommandRunner.OpenRereadable(pr, pr.GetValue(file)!) : null;
             using (var input = rereadable?.Open() ?? CommandRunner.OpenState(pr, pr.GetValue(file)!))
+            {
                 dump = StateDump.Read(input.Stream, SchemaOption.Load(pr, schemas));
+                dump.Info.Container = input.Container;
+            }
             Func<SectionState, bool>? select = selectors.Length == 0 ? null : s => Array.Exists(selectors, sel => sel == s.Path || sel == s.Header.Idstr);
             if (records)
             {

@@ -211,7 +211,10 @@ public sealed class LibvirtSaveHeader : VmStateContainer
     }
 
     /// <inheritdoc/>
-    public override void WriteJson(Utf8JsonWriter writer)
+    public override void WriteJson(Utf8JsonWriter writer) => WriteJson(writer, withText: false);
+
+    /// <summary>The header fields, and with <paramref name="withText"/> the XML and cookie too (what <c>compose</c> needs).</summary>
+    internal void WriteJson(Utf8JsonWriter writer, bool withText)
     {
         ArgumentNullException.ThrowIfNull(writer);
         writer.WriteStartObject();
@@ -228,7 +231,35 @@ public sealed class LibvirtSaveHeader : VmStateContainer
         if (Cookie is null) writer.WriteNull("cookie_length"); else writer.WriteNumber("cookie_length", Encoding.UTF8.GetByteCount(Cookie));
         writer.WriteNumber("padding", PaddingLength);
         writer.WriteNumber("stream_offset", StreamOffset);
+        if (withText)
+        {
+            writer.WriteString("xml", Xml);
+            if (Cookie is null) writer.WriteNull("cookie"); else writer.WriteString("cookie", Cookie);
+        }
         writer.WriteEndObject();
+    }
+
+    internal static LibvirtSaveHeader FromDumpJson(JsonElement e)
+    {
+        string xml = e.GetProperty("xml").GetString() ?? throw new ArgumentException("the libvirt container has no \"xml\"");
+        string? cookie = e.TryGetProperty("cookie", out var c) ? c.GetString() : null;
+        uint dataLen = e.GetProperty("data_len").GetUInt32();
+        long used = Encoding.UTF8.GetByteCount(xml) + 1 + (cookie is null ? 0 : Encoding.UTF8.GetByteCount(cookie) + 1);
+        var header = new LibvirtSaveHeader
+        {
+            Partial = e.GetProperty("magic").GetString() == "LibvirtQemudPart",
+            BigEndian = e.GetProperty("byte_order").GetString() == "big",
+            Version = e.GetProperty("version").GetUInt32(),
+            DataLength = dataLen,
+            WasRunning = e.GetProperty("was_running").GetUInt32(),
+            Format = e.GetProperty("format").GetUInt32(),
+            CookieOffset = e.GetProperty("cookie_offset").GetUInt32(),
+            Xml = "",
+            Cookie = cookie,
+            PaddingLength = dataLen - used,
+        };
+        // Through WithXml: data_len, cookieOffset and padding as libvirt computes them for this XML.
+        return header.WithXml(xml);
     }
 
     private static VmStateFormatException Bad(long offset, string expected, string? found) =>

@@ -17,4 +17,20 @@ public abstract class VmStateContainer
     /// replaces the container's compression when given.
     /// </summary>
     public abstract System.IO.Stream OpenWrite(System.IO.Stream output, StreamCompression? compress = null);
+
+    /// <summary>
+    /// The container an output of <c>dump --json</c> names under <c>"container"</c> (written by
+    /// <see cref="StateJson"/> with the libvirt XML and cookie), for <c>compose</c>; null for none or a qcow2 snapshot
+    /// (whose VM state is written out as a stream).
+    /// </summary>
+    public static VmStateContainer? FromJson(JsonElement container)
+    {
+        if (container.ValueKind != JsonValueKind.Object) return null;
+        return container.GetProperty("kind").GetString() switch
+        {
+            "libvirt" => LibvirtSaveHeader.FromDumpJson(container),
+            "compressed" => new CompressedContainer(Compression.Parse(container.GetProperty("compression").GetString() ?? "")),
+            _ => null,
+        };
+    }
 }

@@ -150,6 +150,39 @@ public sealed class LibvirtSaveImageTests : IDisposable
         Assert.Equal(bytes, File.ReadAllBytes(outPath));
     }
 
+    [Theory]
+    [InlineData(0u)]
+    [InlineData(1u)]
+    public void DumpJson_ThenCompose_GivesTheImageAgain(uint format)
+    {
+        var stream = ContainerBytes.Stream;
+        var bytes = ContainerBytes.Libvirt(format == 0 ? stream : ContainerBytes.Gzip(stream), bigEndian: true, format: format);
+        var image = Write("in", bytes);
+        var (code, json, err) = Run("dump", image, "--json");
+        Assert.True(code == 0, err);
+        var j = JsonNode.Parse(json)!;
+        Assert.Equal(ContainerBytes.Xml, (string)j["container"]!["xml"]!);
+        Assert.Equal(ContainerBytes.Cookie, (string)j["container"]!["cookie"]!);
+        var jsonPath = Write("dump.json", System.Text.Encoding.UTF8.GetBytes(json));
+        var outPath = Path.Combine(_dir, "out");
+        (code, _, err) = Run("compose", jsonPath, "-o", outPath);
+        Assert.True(code == 0, err);
+        var written = File.ReadAllBytes(outPath);
+        if (format == 0)
+        {
+            Assert.Equal(bytes, written);
+        }
+        else
+        {
+            int streamOffset = 92 + ContainerBytes.Xml.Length + ContainerBytes.Cookie.Length + 2 + 65536;
+            Assert.Equal(bytes[..streamOffset], written[..streamOffset]);
+            using var input = VmStateInput.Open(new MemoryStream(written));
+            using var ms = new MemoryStream();
+            input.Stream.CopyTo(ms);
+            Assert.Equal(stream, ms.ToArray());
+        }
+    }
+
     [Fact]
     public void Splice_IntoAnImage_GivesAnImage()
     {
