@@ -74,6 +74,8 @@ internal sealed class Qcow2VmStateStream : System.IO.Stream
         if (l2Offset == 0) return;
         if (l2Offset + image.ClusterSize > image.FileLength)
             throw Qcow2Image.Bad(l1EntryOffset, "an L1 entry pointing to an L2 table within the file", Hex(l2Offset));
+        if (IsMetadata(l2Offset, -1))
+            throw Qcow2Image.Bad(l1EntryOffset, "an L1 entry pointing to an L2 table that is not the header or the L1 table", Hex(l2Offset));
         if (!_l2Cache.TryGetValue(l2Offset, out var l2))
         {
             l2 = new byte[image.ClusterSize];
@@ -94,13 +96,13 @@ internal sealed class Qcow2VmStateStream : System.IO.Stream
         {
             // Bit 0: reads as zeros (v3); no host offset: unallocated, and a VM state has no backing file to show.
             if ((entry & 1) != 0 || host == 0) return;
-            CheckHost(host, l2EntryOffset);
+            CheckHost(host, l2EntryOffset, l2Offset);
             Qcow2Image.ReadAt(image.File, image.Origin, host, _cluster);
             return;
         }
         ulong bitmap = BinaryPrimitives.ReadUInt64BigEndian(l2.AsSpan(l2Index * 16 + 8));
         if (bitmap == 0 || host == 0) return;
-        CheckHost(host, l2EntryOffset);
+        CheckHost(host, l2EntryOffset, l2Offset);
         int sub = image.ClusterSize / 32;
         for (int i = 0; i < 32; i++)
         {
@@ -110,10 +112,20 @@ internal sealed class Qcow2VmStateStream : System.IO.Stream
         }
     }
 
-    private void CheckHost(long host, long l2EntryOffset)
+    private void CheckHost(long host, long l2EntryOffset, long l2Offset)
     {
         if ((host & (_image.ClusterSize - 1)) != 0 || host + _image.ClusterSize > _image.FileLength)
             throw Qcow2Image.Bad(l2EntryOffset, "an L2 entry pointing to a cluster within the file, cluster-aligned", Hex(host));
+        // A data cluster that is the tables themselves: the tables loop back on themselves.
+        if (IsMetadata(host, l2Offset))
+            throw Qcow2Image.Bad(l2EntryOffset, "an L2 entry pointing to a data cluster, not to the header, the L1 table or this L2 table", Hex(host));
+    }
+
+    private bool IsMetadata(long cluster, long l2Offset)
+    {
+        long end = cluster + _image.ClusterSize;
+        long l1 = (long)_snapshot.L1TableOffset, l1End = l1 + _snapshot.L1Size * 8L;
+        return cluster == 0 || cluster == l2Offset || (cluster < l1End && l1 < end);
     }
 
     private void ReadCompressed(ulong entry, long l2EntryOffset)

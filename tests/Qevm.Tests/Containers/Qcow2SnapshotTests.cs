@@ -101,6 +101,13 @@ public sealed class Qcow2SnapshotTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains($"offset 0x{3 * 4096 + 40:x}", err, StringComparison.Ordinal);
         Assert.Contains("an L2 entry pointing to a cluster within the file", err, StringComparison.Ordinal);
+        // An L2 entry pointing to its own L2 table (a loop in the tables).
+        var loop = (byte[])good.Clone();
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(loop.AsSpan(3 * 4096 + 8 * 7), (1UL << 63) | (3 * 4096));
+        (code, _, err) = LibvirtSaveImageTests.Run("check", Write(loop), "--snapshot", "1");
+        Assert.Equal(1, code);
+        Assert.Contains($"offset 0x{3 * 4096 + 56:x}", err, StringComparison.Ordinal);
+        Assert.Contains("not to the header, the L1 table or this L2 table", err, StringComparison.Ordinal);
         // An L1 entry pointing past the end.
         var l1Past = (byte[])good.Clone();
         System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(l1Past.AsSpan(2 * 4096 + 8 * 1), (1UL << 63) | (1UL << 40));
