@@ -20,6 +20,19 @@ else
   echo "could not unpack QEMU 10 (the tests that need it will fail)"
 fi
 
+# libvirt (the container tests run `virsh save` with libvirtd as root) and the compressors they compare with.
+missing=""
+for prog in libvirtd:libvirt-daemon-system virsh:libvirt-clients zstd:zstd xz:xz-utils bzip2:bzip2 gzip:gzip; do
+  command -v "${prog%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${prog%%:*}" ] || missing="$missing ${prog#*:}"
+done
+if [ -n "$missing" ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "installing$missing..."
+  $sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q $missing \
+    || echo "could not install$missing (the tests that need them will fail)"
+fi
+
 # QEMU 7.2's scripts/analyze-migration.py, for the tests that compare `dump --format analyze` and `extract`
 # with it (fetched from Debian's QEMU source package, never committed).
 analyze="$(bash scripts/fetch-analyze.sh)" || echo "could not fetch analyze-migration.py (the tests that need it will fail)"

@@ -23,6 +23,7 @@ public static class Program
             new HelpOption(),
             new VersionOption(),
         };
+        CommandRunner.AddContainerOptions(root);
         root.Subcommands.Add(InfoCommand.Create(output));
         root.Subcommands.Add(CheckCommand.Create(output));
         root.Subcommands.Add(ConvertCommand.Create(output));
@@ -34,6 +35,8 @@ public static class Program
         root.Subcommands.Add(SpliceCommand.Create(output));
         root.Subcommands.Add(ExtractCommand.Create(output));
         root.Subcommands.Add(QmpCommand.Create(output));
+        root.Subcommands.Add(SnapshotsCommand.Create(output));
+        root.Subcommands.Add(LibvirtXmlCommand.Create(output));
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

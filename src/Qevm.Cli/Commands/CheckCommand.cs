@@ -21,7 +21,7 @@ internal static class CheckCommand
             StreamInfo info;
             try
             {
-                using var input = CommandRunner.OpenInput(path);
+                using var input = CommandRunner.OpenState(pr, path);
                 info = StreamInfo.Read(input, SchemaOption.ReaderOptions(pr, schema));
             }
             catch (VmStateFormatException e) when (asJson)

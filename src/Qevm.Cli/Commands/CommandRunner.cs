@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 
 namespace Qevm.Cli.Commands;
@@ -24,24 +25,73 @@ internal static class CommandRunner
     }
 
     /// <summary>The FILE argument every reading command takes.</summary>
-    public static System.CommandLine.Argument<string> FileArgument() =>
-        new("FILE") { Description = "device-state file or migration stream; - for standard input" };
+    public static Argument<string> FileArgument() =>
+        new("FILE") { Description = "device-state file, migration stream, libvirt save image, qcow2 image (with --snapshot) or gzip/zstd/xz-compressed stream; - for standard input" };
+
+    /// <summary><c>--allow-partial</c> and <c>--snapshot</c>: how containers are read (options of every command).</summary>
+    public static void AddContainerOptions(Command root)
+    {
+        root.Options.Add(new Option<bool>("--allow-partial")
+        {
+            Description = "read a libvirt save image whose save did not finish (LibvirtQemudPart)",
+            Recursive = true,
+        });
+        root.Options.Add(new Option<string?>("--snapshot")
+        {
+            Description = "the internal snapshot (ID or name) of a qcow2 image whose VM state to read",
+            Recursive = true,
+        });
+    }
+
+    /// <summary><c>--compress FORMAT</c> for commands that write a stream.</summary>
+    public static Option<string?> CompressOption() => new("--compress")
+    {
+        Description = "compression of the written stream: raw, gzip, bzip2, zstd (default: as the input; a libvirt image keeps its header)",
+    };
+
+    private static VmStateInputOptions InputOptions(ParseResult pr) => new()
+    {
+        AllowPartial = pr.GetValue<bool>("--allow-partial"),
+        Snapshot = pr.GetValue<string?>("--snapshot"),
+    };
+
+    /// <summary>Opens FILE (or standard input for <c>-</c>) and finds the QEMU stream in its container.</summary>
+    public static VmStateInput OpenState(ParseResult pr, string path) => VmStateInput.Open(OpenInput(path), InputOptions(pr));
 
     /// <summary>Opens FILE, or standard input for <c>-</c>.</summary>
     public static Stream OpenInput(string path) =>
         path == "-" ? Console.OpenStandardInput() : new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
 
     /// <summary>
-    /// Opens FILE for commands that read it twice; standard input is first copied to a temporary file that is
-    /// deleted when the stream is closed.
+    /// FILE for commands that read it twice: each <see cref="RereadableInput.Open"/> opens it again (a compressed
+    /// stream is decompressed again, never into a temporary file); standard input is first copied to a temporary
+    /// file deleted at the end.
     /// </summary>
-    public static Stream OpenRereadable(string path)
+    public static RereadableInput OpenRereadable(ParseResult pr, string path) => new(path, InputOptions(pr));
+
+    /// <summary>
+    /// Writes OUT (through a temporary file and a rename, or to standard output for <c>-</c>) in the container of the
+    /// input: the same libvirt header, XML and cookie, the same compression unless <c>--compress</c> says otherwise.
+    /// A qcow2 snapshot is written out as a bare stream by <c>convert</c> only (<paramref name="streamOut"/>).
+    /// </summary>
+    public static void WriteState(ParseResult pr, string path, VmStateContainer? container, Action<Stream> write, bool streamOut = false)
     {
-        if (path != "-") return OpenInput(path);
-        var temp = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
-        using (var stdin = Console.OpenStandardInput()) stdin.CopyTo(temp);
-        temp.Position = 0;
-        return temp;
+        var compress = pr.GetValue<string?>("--compress") is { } c ? Compression.Parse(c) : (StreamCompression?)null;
+        if (container is Qcow2SnapshotContainer)
+        {
+            if (!streamOut) container.OpenWrite(Stream.Null);
+            container = null;
+        }
+        if (container is null && compress is null or StreamCompression.Raw)
+        {
+            WriteOutput(path, write);
+            return;
+        }
+        WriteOutput(path, o =>
+        {
+            using var payload = container is not null ? container.OpenWrite(o, compress) : Compression.Compress(o, compress!.Value);
+            write(payload);
+        });
     }
 
     /// <summary>Writes OUT through a temporary file and a rename, or to standard output for <c>-</c>.</summary>
@@ -59,4 +109,38 @@ internal static class CommandRunner
     }
 
     public static string Offset(long offset) => string.Create(CultureInfo.InvariantCulture, $"0x{offset:x} ({offset})");
+}
+
+/// <summary>An input opened once per pass (see <see cref="CommandRunner.OpenRereadable"/>).</summary>
+internal sealed class RereadableInput : IDisposable
+{
+    private readonly string _path;
+    private readonly VmStateInputOptions _options;
+    private readonly string? _temp;
+
+    public RereadableInput(string path, VmStateInputOptions options)
+    {
+        _options = options;
+        if (path == "-")
+        {
+            _temp = Path.GetTempFileName();
+            using (var temp = new FileStream(_temp, FileMode.Create, FileAccess.Write))
+            using (var stdin = Console.OpenStandardInput())
+                stdin.CopyTo(temp);
+            _path = _temp;
+        }
+        else
+        {
+            _path = path;
+        }
+    }
+
+    /// <summary>A new pass over the stream from its first byte.</summary>
+    public VmStateInput Open() =>
+        VmStateInput.Open(new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16), _options);
+
+    public void Dispose()
+    {
+        if (_temp is not null) File.Delete(_temp);
+    }
 }

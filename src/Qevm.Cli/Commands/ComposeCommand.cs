@@ -9,7 +9,8 @@ internal static class ComposeCommand
     {
         var file = new Argument<string>("STATE.json") { Description = "the output of `qevm dump --json FILE` (edited or not); - for standard input" };
         var outOption = new Option<string>("--output", "-o") { Description = "stream to write; - for standard output", Required = true };
-        var cmd = new Command("compose", "Write a stream from its `dump --json` form") { file, outOption };
+        var compress = CommandRunner.CompressOption();
+        var cmd = new Command("compose", "Write a stream from its `dump --json` form (in the container the dump names: a libvirt image stays one)") { file, outOption, compress };
         cmd.SetAction(pr => CommandRunner.Run(output, () =>
         {
             var src = pr.GetValue(file)!;
@@ -20,7 +21,22 @@ internal static class ComposeCommand
                 input.CopyTo(ms);
                 json = ms.ToArray();
             }
-            CommandRunner.WriteOutput(pr.GetValue(outOption)!, o => StateComposer.Compose(json, o));
+            VmStateContainer? container = null;
+            try
+            {
+                using var doc = System.Text.Json.JsonDocument.Parse(json);
+                if (doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && doc.RootElement.TryGetProperty("container", out var c))
+                    container = VmStateContainer.FromJson(c);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                // Compose reports what is wrong with the JSON.
+            }
+            catch (Exception e) when (e is KeyNotFoundException or FormatException or InvalidOperationException)
+            {
+                throw new ArgumentException("the \"container\" of the dump is not complete: " + e.Message, e);
+            }
+            CommandRunner.WriteState(pr, pr.GetValue(outOption)!, container, o => StateComposer.Compose(json, o));
             return 0;
         }));
         return cmd;

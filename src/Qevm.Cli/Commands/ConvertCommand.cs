@@ -10,7 +10,8 @@ internal static class ConvertCommand
         var file = new Argument<string>("FILE") { Description = "input stream; - for standard input" };
         var outOption = new Option<string>("--output", "-o") { Description = "output file; - for standard output", Required = true };
         var schema = SchemaOption.Create();
-        var cmd = new Command("convert", "Re-encode a stream record by record (byte-identical without transform options)") { file, outOption, schema };
+        var compress = CommandRunner.CompressOption();
+        var cmd = new Command("convert", "Re-encode a stream record by record (byte-identical without transform options); a libvirt image stays one, a qcow2 snapshot's VM state comes out as a stream") { file, outOption, schema, compress };
         cmd.SetAction(pr => CommandRunner.Run(output, () =>
         {
             var src = pr.GetValue(file)!;
@@ -18,8 +19,8 @@ internal static class ConvertCommand
             if (dst != "-" && src != "-" && AtomicFile.SameFile(src, dst))
                 throw new ArgumentException($"refusing to write over the input '{src}'");
             var options = SchemaOption.ReaderOptions(pr, schema);
-            using var input = CommandRunner.OpenInput(src);
-            CommandRunner.WriteOutput(dst, o => StreamCopier.Copy(input, o, options));
+            using var input = CommandRunner.OpenState(pr, src);
+            CommandRunner.WriteState(pr, dst, input.Container, o => StreamCopier.Copy(input.Stream, o, options), streamOut: true);
             return 0;
         }));
         return cmd;

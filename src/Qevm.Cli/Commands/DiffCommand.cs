@@ -16,8 +16,8 @@ internal static class DiffCommand
         cmd.SetAction(pr => CommandRunner.Run(output, () =>
         {
             var sources = SchemaOption.Load(pr, schemas);
-            var (dumpA, ramA) = Read(pr.GetValue(a)!, sources);
-            var (dumpB, ramB) = Read(pr.GetValue(b)!, sources);
+            var (dumpA, ramA) = Read(pr, pr.GetValue(a)!, sources);
+            var (dumpB, ramB) = Read(pr, pr.GetValue(b)!, sources);
             var diff = StateDiff.Compare(dumpA, dumpB, ramA, ramB);
             if (pr.GetValue(json)) WriteJson(diff, output);
             else WriteText(diff, output);
@@ -27,11 +27,11 @@ internal static class DiffCommand
     }
 
     // One pass: the device sections and the RAM image together.
-    private static (StateDump, RamImage) Read(string path, List<ISchemaSource> sources)
+    private static (StateDump, RamImage) Read(ParseResult pr, string path, List<ISchemaSource> sources)
     {
-        using var input = CommandRunner.OpenInput(path);
+        using var input = CommandRunner.OpenState(pr, path);
         var ram = new RamImage();
-        var dump = StateDump.Read(input, sources, ram.Add);
+        var dump = StateDump.Read(input.Stream, sources, ram.Add);
         return (dump, ram);
     }
 

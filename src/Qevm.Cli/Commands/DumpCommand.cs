@@ -23,14 +23,18 @@ internal static class DumpCommand
             // that `compose` can write the stream again.
             bool records = pr.GetValue(json) && selectors.Length == 0 && pr.GetValue(format) is null;
             StateDump dump;
-            using var input = records ? CommandRunner.OpenRereadable(pr.GetValue(file)!) : CommandRunner.OpenInput(pr.GetValue(file)!);
-            dump = StateDump.Read(input, SchemaOption.Load(pr, schemas));
+            using var rereadable = records ? CommandRunner.OpenRereadable(pr, pr.GetValue(file)!) : null;
+            using (var input = rereadable?.Open() ?? CommandRunner.OpenState(pr, pr.GetValue(file)!))
+            {
+                dump = StateDump.Read(input.Stream, SchemaOption.Load(pr, schemas));
+                dump.Info.Container = input.Container;
+            }
             Func<SectionState, bool>? select = selectors.Length == 0 ? null : s => Array.Exists(selectors, sel => sel == s.Path || sel == s.Header.Idstr);
             if (records)
             {
-                input.Position = 0;
+                using var again = rereadable!.Open();
                 using var stdout = new TextWriterStream(output.Out);
-                using (var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true })) StateJson.Write(dump, w, null, input);
+                using (var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true })) StateJson.Write(dump, w, null, again.Stream);
                 output.Out.WriteLine();
                 return 0;
             }

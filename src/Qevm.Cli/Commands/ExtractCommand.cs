@@ -19,7 +19,8 @@ internal static class ExtractCommand
         {
             if (pr.GetValue(ramOnly) && pr.GetValue(sectionsOnly)) throw new ArgumentException("give --ram-only or --sections-only, not both");
             var dir = pr.GetValue(outOption)!;
-            using var input = CommandRunner.OpenInput(pr.GetValue(file)!);
+            using var state = CommandRunner.OpenState(pr, pr.GetValue(file)!);
+            var input = state.Stream;
             long total = input.CanSeek ? input.Length : 0;
             List<string> files = [];
             void Run(IProgress<long>? progress) => files = Extractor.Extract(input, dir, new ExtractOptions

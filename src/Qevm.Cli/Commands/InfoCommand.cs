@@ -15,7 +15,7 @@ internal static class InfoCommand
         cmd.SetAction(pr => CommandRunner.Run(output, () =>
         {
             StreamInfo info;
-            using (var input = CommandRunner.OpenInput(pr.GetValue(file)!))
+            using (var input = CommandRunner.OpenState(pr, pr.GetValue(file)!))
                 info = StreamInfo.Read(input, SchemaOption.ReaderOptions(pr, schema));
             if (pr.GetValue(json))
             {

@@ -17,8 +17,8 @@ internal static class SchemaCommand
             int sections = 0;
             foreach (var path in pr.GetValue(files)!)
             {
-                using var input = CommandRunner.OpenInput(path);
-                int n = catalogue.Harvest(input, Path.GetFileName(path));
+                using var input = CommandRunner.OpenState(pr, path);
+                int n = catalogue.Harvest(input.Stream, Path.GetFileName(path));
                 if (n == 0) output.Error.WriteLine($"qevm: warning: {path} has no JSON trailer: nothing harvested");
                 sections += n;
             }

@@ -12,7 +12,8 @@ internal static class SetCommand
         var outOption = new Option<string?>("--output", "-o") { Description = "output file (a temporary file beside it is renamed into place)" };
         var inPlace = new Option<bool>("--in-place") { Description = "replace FILE itself (through a temporary file and a rename)" };
         var schemas = SchemaOption.Create();
-        var cmd = new Command("set", "Change device fields and write the stream again") { file, assignments, outOption, inPlace, schemas };
+        var compress = CommandRunner.CompressOption();
+        var cmd = new Command("set", "Change device fields and write the stream again (in the same container: a libvirt image stays one)") { file, assignments, outOption, inPlace, schemas, compress };
         cmd.SetAction(pr => CommandRunner.Run(output, () =>
         {
             var src = pr.GetValue(file)!;
@@ -30,11 +31,19 @@ internal static class SetCommand
                 if (eq <= 0) throw new ArgumentException($"'{a}' is not PATH=VALUE");
                 edits.Add((a[..eq], a[(eq + 1)..]));
             }
-            using var input = CommandRunner.OpenRereadable(src);
-            var dump = StateDump.Read(input, SchemaOption.Load(pr, schemas));
+            using var input = CommandRunner.OpenRereadable(pr, src);
+            StateDump dump;
+            VmStateContainer? container;
+            using (var first = input.Open())
+            {
+                // Refused before reading the whole state.
+                if (first.Container is Qcow2SnapshotContainer q) q.OpenWrite(Stream.Null);
+                container = first.Container;
+                dump = StateDump.Read(first.Stream, SchemaOption.Load(pr, schemas));
+            }
             var replacements = StateEditor.Apply(dump, edits);
-            input.Position = 0;
-            CommandRunner.WriteOutput(overwrite ? src : dst!, o => StreamCopier.Copy(input, o, null, replacements));
+            using var second = input.Open();
+            CommandRunner.WriteState(pr, overwrite ? src : dst!, container, o => StreamCopier.Copy(second.Stream, o, null, replacements));
             return 0;
         }));
         return cmd;

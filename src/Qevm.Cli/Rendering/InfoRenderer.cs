@@ -21,10 +21,27 @@ internal static class InfoRenderer
         return console;
     }
 
+    /// <summary>One line about a container (offsets in the stream count from the stream's first byte inside it).</summary>
+    public static string Describe(VmStateContainer container)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        return container switch
+        {
+            LibvirtSaveHeader l => string.Create(ci,
+                $"libvirt save image{(l.Partial ? " (PARTIAL)" : "")}, version {l.Version}, {(l.BigEndian ? "big" : "little")}-endian, {Compression.Name(l.Compression)}, " +
+                $"was_running {l.WasRunning}, data_len {l.DataLength} (XML {System.Text.Encoding.UTF8.GetByteCount(l.Xml)} bytes, cookie {(l.Cookie is null ? "none" : l.Cookie.Length + " bytes")}, padding {l.PaddingLength}), stream at {CommandRunner.Offset(l.StreamOffset)}"),
+            Qcow2SnapshotContainer q => string.Create(ci,
+                $"qcow2 v{q.Image.Version} snapshot {q.Snapshot.Id} '{q.Snapshot.Name}', VM state {q.Snapshot.VmStateSize} bytes at guest offset {CommandRunner.Offset(q.Image.VmStateOffset(q.Snapshot))}"),
+            CompressedContainer c => Compression.Name(c.Compression) + "-compressed stream",
+            _ => container.Kind,
+        };
+    }
+
     public static void Render(StreamInfo info, CliOutput output)
     {
         var console = CreateConsole(output);
         var ci = CultureInfo.InvariantCulture;
+        if (info.Container is { } container) console.MarkupLine(Markup.Escape("container: " + Describe(container)));
         console.MarkupLine(string.Create(ci, $"[bold]{info.Kind}[/], version {info.Version}, footers {(info.Footers ? "yes" : "no")}, EOF at {CommandRunner.Offset(info.EofOffset)}"));
         if (info.Configuration is { } c)
         {

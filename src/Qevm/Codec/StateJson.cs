@@ -20,6 +20,17 @@ public static class StateJson
         ArgumentNullException.ThrowIfNull(w);
         var info = dump.Info;
         w.WriteStartObject();
+        switch (info.Container)
+        {
+            case LibvirtSaveHeader l:
+                w.WritePropertyName("container");
+                l.WriteJson(w, withText: true);
+                break;
+            case { } other:
+                w.WritePropertyName("container");
+                other.WriteJson(w);
+                break;
+        }
         w.WriteString("kind", info.Kind);
         if (info.Configuration is { } c) w.WriteString("machine", c.Machine); else w.WriteNull("machine");
         w.WriteStartArray("sections");

@@ -16,8 +16,28 @@ public static class Splice
     public static void Apply(System.IO.Stream devices, System.IO.Stream stream, System.IO.Stream output)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var fromDevices = FullSections(devices);
         long start = stream.Position;
+        var replacements = Replacements(devices, stream);
+        stream.Position = start;
+        StreamCopier.Copy(stream, output, null, replacements);
+    }
+
+    /// <summary>
+    /// As <see cref="Apply(System.IO.Stream, System.IO.Stream, System.IO.Stream)"/>, for a stream that cannot seek
+    /// (compressed, inside a container): <paramref name="openStream"/> is called once per pass.
+    /// </summary>
+    public static void Apply(System.IO.Stream devices, Func<System.IO.Stream> openStream, System.IO.Stream output)
+    {
+        ArgumentNullException.ThrowIfNull(openStream);
+        Dictionary<long, byte[]> replacements;
+        using (var first = openStream()) replacements = Replacements(devices, first);
+        using var second = openStream();
+        StreamCopier.Copy(second, output, null, replacements);
+    }
+
+    private static Dictionary<long, byte[]> Replacements(System.IO.Stream devices, System.IO.Stream stream)
+    {
+        var fromDevices = FullSections(devices);
         var inStream = FullSections(stream);
         var byKey = new Dictionary<(string, uint), (SectionHeader Header, long Offset, byte[] Payload)>();
         foreach (var d in fromDevices) byKey[(d.Header.Idstr, d.Header.InstanceId)] = d;
@@ -37,8 +57,7 @@ public static class Splice
         foreach (var d in fromDevices)
             if (!used.Contains((d.Header.Idstr, d.Header.InstanceId)))
                 throw new ArgumentException($"the stream has no section {Name(d.Header)}, which the device-state file has");
-        stream.Position = start;
-        StreamCopier.Copy(stream, output, null, replacements);
+        return replacements;
     }
 
     private static string Name(SectionHeader h) => h.Idstr + "#" + h.InstanceId.ToString(CultureInfo.InvariantCulture);

@@ -33,4 +33,6 @@ public enum VmStateError
     DescriptionMismatch,
     /// <summary>A length or count beyond the reader's limits.</summary>
     LimitExceeded,
+    /// <summary>A malformed container around the stream: libvirt save header, qcow2 image or snapshot, compressed data.</summary>
+    BadContainer,
 }

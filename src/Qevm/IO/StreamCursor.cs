@@ -130,6 +130,8 @@ internal sealed class StreamCursor : InputCursor
     /// <summary>Reads bytes at an absolute offset without moving the cursor (seekable streams only).</summary>
     public override void ReadAt(long offset, Span<byte> destination)
     {
+        if (_stream is DecompressedStream)
+            throw new NotSupportedException("this needs seeks (mapped-ram pages are read by offset), and a compressed stream is read forward only: decompress it to a file first");
         if (!_stream.CanSeek) throw new NotSupportedException("mapped-ram pages lie at fixed file offsets: reading them needs a seekable input (a file, not a pipe)");
         if (Length is { } len && offset + destination.Length > len) ThrowTruncatedAt(len, offset + destination.Length - len);
         long keep = _stream.Position;

@@ -44,11 +44,23 @@ public sealed class StreamInfo
     /// <summary>Description/footer disagreements.</summary>
     public IReadOnlyList<DescriptionMismatch> DescriptionMismatches { get; private set; } = [];
 
+    /// <summary>What held the stream (libvirt image, qcow2 snapshot, compression), or null for a bare stream.</summary>
+    public VmStateContainer? Container { get; set; }
+
     /// <summary>Warnings (QEMU accepts the stream anyway).</summary>
     public IReadOnlyList<Diagnostic> Warnings { get; private set; } = [];
 
     /// <summary>Reads a whole stream and returns its table. Throws <see cref="VmStateFormatException"/> on invalid input.</summary>
     public static StreamInfo Read(System.IO.Stream input, VmStateReaderOptions? options = null) => Read(input, options, null, null, out _);
+
+    /// <summary>Reads the stream inside a container (<see cref="VmStateInput"/>); <see cref="Container"/> says which.</summary>
+    public static StreamInfo Read(VmStateInput input, VmStateReaderOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var info = Read(input.Stream, options, null, null, out _);
+        info.Container = input.Container;
+        return info;
+    }
 
     /// <summary>
     /// Reads a whole stream, calling <paramref name="onRecord"/> for every record (before its items are read) and
@@ -135,6 +147,12 @@ public sealed class StreamInfo
     public void WriteJson(Utf8JsonWriter w)
     {
         w.WriteStartObject();
+        if (Container is { } container)
+        {
+            w.WritePropertyName("container");
+            container.WriteJson(w);
+        }
+        else w.WriteNull("container");
         w.WriteNumber("version", Version);
         w.WriteString("kind", Kind);
         w.WriteBoolean("footers", Footers);

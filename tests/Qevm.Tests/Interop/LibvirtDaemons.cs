@@ -1,0 +1,88 @@
+using System.Globalization;
+
+namespace Qevm.Tests.Interop;
+
+/// <summary>
+/// libvirt from Debian's packages, as root: <c>virtlogd -d</c> and <c>libvirtd -d</c> with pid files in a private
+/// folder, started once per test class and stopped by pid at the end. <c>/etc/libvirt/qemu.conf</c> is restored.
+/// </summary>
+public sealed class LibvirtDaemons : IDisposable
+{
+    private const string QemuConf = "/etc/libvirt/qemu.conf";
+    private readonly string _dir = Directory.CreateTempSubdirectory("qevm-libvirtd-").FullName;
+    private readonly string? _originalConf;
+    private int? _virtlogd;
+    private int? _libvirtd;
+
+    public LibvirtDaemons()
+    {
+        if (File.Exists(QemuConf)) _originalConf = File.ReadAllText(QemuConf);
+        // Save images are written by libvirtd (root) and read by the qemu user on restore.
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(_dir, (UnixFileMode)0x1ed); // 0755
+    }
+
+    /// <summary>A folder for images (readable by libvirt's QEMU user).</summary>
+    public string Folder => _dir;
+
+    /// <summary>(Re)starts libvirtd with <c>save_image_format</c> set (libvirtd reads qemu.conf when it starts).</summary>
+    public void Start(string saveImageFormat)
+    {
+        Assert.True(Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root" || GetUid() == 0,
+            "the libvirt tests run libvirtd as root");
+        Assert.True(_originalConf is not null, $"{QemuConf} is missing: install libvirt-daemon-system (scripts/test.sh does)");
+        StopLibvirtd();
+        File.WriteAllText(QemuConf, _originalConf + $"\nsave_image_format = \"{saveImageFormat}\"\n");
+        if (_virtlogd is null)
+        {
+            var pidFile = Path.Combine(_dir, "virtlogd.pid");
+            ProgramRunner.Check("virtlogd", "-d", "-p", pidFile);
+            _virtlogd = ReadPid(pidFile);
+        }
+        var lpid = Path.Combine(_dir, "libvirtd.pid");
+        ProgramRunner.Check("libvirtd", "-d", "-p", lpid);
+        _libvirtd = ReadPid(lpid);
+        // Ready when the socket answers.
+        for (int i = 0; i < 100; i++)
+        {
+            if (ProgramRunner.Run("virsh", "-c", "qemu:///system", "version").Code == 0) return;
+            Thread.Sleep(100);
+        }
+        Assert.Fail("libvirtd did not answer in 10 s");
+    }
+
+    private static uint GetUid() => uint.Parse(File.ReadAllLines("/proc/self/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal)).Split('\t', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+
+    private static int ReadPid(string file)
+    {
+        for (int i = 0; i < 50 && !File.Exists(file); i++) Thread.Sleep(100);
+        return int.Parse(File.ReadAllText(file).Trim(), CultureInfo.InvariantCulture);
+    }
+
+    private static void Stop(int pid)
+    {
+        try
+        {
+            using var p = System.Diagnostics.Process.GetProcessById(pid);
+            p.Kill();
+            p.WaitForExit(10_000);
+        }
+        catch (ArgumentException)
+        {
+            // already gone
+        }
+    }
+
+    private void StopLibvirtd()
+    {
+        if (_libvirtd is { } pid) Stop(pid);
+        _libvirtd = null;
+    }
+
+    public void Dispose()
+    {
+        StopLibvirtd();
+        if (_virtlogd is { } v) Stop(v);
+        if (_originalConf is not null) File.WriteAllText(QemuConf, _originalConf);
+        Directory.Delete(_dir, recursive: true);
+    }
+}
