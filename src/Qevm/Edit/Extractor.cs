@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text.Json;
+using Microsoft.Win32.SafeHandles;
 using Qevm.IO;
 
 namespace Qevm;
@@ -95,7 +96,7 @@ public static class Extractor
     // zero page clears them.
     private sealed class RamFiles(string directory, List<string> written) : IDisposable
     {
-        private readonly Dictionary<RamBlock, (FileStream File, System.Collections.BitArray Written)> _files = [];
+        private readonly Dictionary<RamBlock, (SafeFileHandle File, System.Collections.BitArray Written)> _files = [];
         private byte[] _page = [];
         private byte[] _zero = [];
 
@@ -118,7 +119,7 @@ public static class Extractor
                     else if (zw[(int)zi])
                     {
                         Flush();
-                        RandomAccess.Write(zf.SafeFileHandle, _zero, (long)item.Address);
+                        RandomAccess.Write(zf, _zero, (long)item.Address);
                         zw[(int)zi] = false;
                     }
                     break;
@@ -129,7 +130,7 @@ public static class Extractor
                     if (_stable == true)
                     {
                         if (_runLength > 0) Flush();
-                        _gather.Append(pf.SafeFileHandle, (long)item.Address, r.ItemData);
+                        _gather.Append(pf, (long)item.Address, r.ItemData);
                         pw[(int)((long)item.Address / _page.Length)] = true;
                     }
                     else
@@ -148,7 +149,7 @@ public static class Extractor
                 case IterativeItemKind.RamXbzrle:
                     var (xf, xw) = Get(item.Block!, r.PageSize);
                     Flush();
-                    RandomAccess.Read(xf.SafeFileHandle, _page, (long)item.Address);
+                    RandomAccess.Read(xf, _page, (long)item.Address);
                     Xbzrle.Apply(r.ItemData, _page, item.Offset);
                     Write(xf, xw, item.Address, _page);
                     break;
@@ -169,14 +170,14 @@ public static class Extractor
         // Consecutive pages of one block are gathered into one write of up to 1 MiB: far fewer system calls.
         private const int RunLimit = 1 << 20;
         private readonly byte[] _run = new byte[RunLimit];
-        private FileStream? _runFile;
+        private SafeFileHandle? _runFile;
         private long _runStart;
         private int _runLength;
 
         private readonly GatherWriter _gather = new();
         private bool? _stable;
 
-        private void Write(FileStream f, System.Collections.BitArray w, ulong address, ReadOnlySpan<byte> data)
+        private void Write(SafeFileHandle f, System.Collections.BitArray w, ulong address, ReadOnlySpan<byte> data)
         {
             if (_gather.Pending) _gather.Flush();
             if (_runFile != f || (long)address != _runStart + _runLength || _runLength + data.Length > RunLimit)
@@ -193,14 +194,14 @@ public static class Extractor
         private void Flush()
         {
             _gather.Flush();
-            if (_runFile is not null && _runLength > 0) RandomAccess.Write(_runFile.SafeFileHandle, _run.AsSpan(0, _runLength), _runStart);
+            if (_runFile is not null && _runLength > 0) RandomAccess.Write(_runFile, _run.AsSpan(0, _runLength), _runStart);
             _runLength = 0;
         }
 
-        private (FileStream, System.Collections.BitArray) Get(RamBlock block, int pageSize) =>
+        private (SafeFileHandle, System.Collections.BitArray) Get(RamBlock block, int pageSize) =>
             _files.TryGetValue(block, out var f) ? f : Open(block, pageSize);
 
-        private (FileStream, System.Collections.BitArray) Open(RamBlock block, int pageSize)
+        private (SafeFileHandle, System.Collections.BitArray) Open(RamBlock block, int pageSize)
         {
             if (_files.TryGetValue(block, out var existing)) return existing;
             pageSize = pageSize > 0 ? pageSize : 4096;
@@ -211,8 +212,11 @@ public static class Extractor
             }
             Directory.CreateDirectory(directory);
             var path = Path.Combine(directory, SafeName(block.Name));
-            var fs = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.Read);
-            fs.SetLength((long)block.UsedLength); // sparse: pages never written stay holes
+            // A handle, not a FileStream: FileStream.SafeFileHandle syncs the position (an lseek) on every use. And a
+            // new file rather than a truncated one: ext4 writes a file that was truncated to 0 back when it is closed.
+            File.Delete(path);
+            var fs = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read);
+            RandomAccess.SetLength(fs, (long)block.UsedLength); // sparse: pages never written stay holes
             written.Add(path);
             var entry = (fs, new System.Collections.BitArray((int)Math.Max(1, (long)block.UsedLength / pageSize)));
             _files[block] = entry;
