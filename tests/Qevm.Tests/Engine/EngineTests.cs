@@ -28,6 +28,13 @@ public sealed class Inner
 {
     public short X;
 }
+
+public sealed class Holder
+{
+    public byte Flag;
+    public ushort Opt;
+    public Inner[] Items = [];
+}
 #pragma warning restore CA1051
 
 /// <summary>The engine on a small device declared in the tests: wire bytes, versions, subsections, hooks, atomic loads.</summary>
@@ -314,5 +321,43 @@ public sealed class EngineTests
         var decoded = VmStateCodec.Decode(d, data, 0);
         Assert.Equal(0x11223344ul, ((VmScalar)decoded["a"]!).Bits);
         Assert.Equal(data, VmStateCodec.Encode(decoded));
+    }
+
+    [Fact]
+    public void Configuration_SavedAndRequiredOnLoad()
+    {
+        var (registry, device) = Machine();
+        var ms = new MemoryStream();
+        registry.SaveDeviceState(ms, new SaveOptions { Configuration = new ConfigurationSection { Machine = "pc-i440fx-7.2" } });
+        var bytes = ms.ToArray();
+        Assert.Equal([0x07, 0, 0, 0, 13, .. "pc-i440fx-7.2"u8, 0x04], bytes[8..27]);
+        device.State.A = 0;
+        registry.LoadDeviceState(new MemoryStream(bytes), new LoadOptions { RequireConfiguration = true, MachineType = "pc-i440fx-7.2" });
+        Assert.Equal(0x11223344u, device.State.A);
+        // A loader that does not expect it stops at its 0x07 byte.
+        var e = Assert.Throws<VmStateFormatException>(() => registry.LoadDeviceState(new MemoryStream(bytes)));
+        Assert.Equal("Unknown savevm section type 7", e.QemuMessage);
+    }
+
+    [Fact]
+    public void FieldExists_DecidesAlone_AndStructArraysWithSubsectionsAreDescribedPerElement()
+    {
+        var sub = VmState.Describe<Inner>("inner/sub", 1).Needed(static i => i.X < 0).Field("x2", static (Inner i) => ref i.X).Build();
+        var inner = VmState.Describe<Inner>("inner", 1).Field("x", static (Inner i) => ref i.X).Subsection(sub).Build();
+        var vmsd = VmState.Describe<Holder>("holder", 1)
+            .Field("flag", static (Holder h) => ref h.Flag)
+            .Field("opt", static (Holder h) => ref h.Opt, since: 99, exists: static (h, v) => h.Flag != 0)
+            .StructArray("items", static h => h.Items, 2, inner)
+            .Build();
+        var state = new Holder { Flag = 1, Opt = 0x0A0B, Items = [new Inner { X = 1 }, new Inner { X = -1 }] };
+        Assert.Equal([/* flag */ 1, /* opt */ 0x0A, 0x0B, /* items[0].x */ 0, 1, /* items[1].x */ 0xFF, 0xFF, 0x05, 9, .. "inner/sub"u8, 0, 0, 0, 1, 0xFF, 0xFF], vmsd.Save(state));
+        var d = vmsd.Describe(state);
+        Assert.Equal(["flag", "opt", "items", "items"], d.Fields.Select(f => f.Name));
+        Assert.Empty(d.Fields[2].Struct!.Subsections);
+        Assert.Equal("inner/sub", Assert.Single(d.Fields[3].Struct!.Subsections).Name);
+
+        var loaded = new Holder { Items = [new Inner(), new Inner()] };
+        vmsd.Load(loaded, new LoadInput([0, 0, 7, 0, 8]), 1);
+        Assert.Equal((0, (ushort)0, (short)7, (short)8), (loaded.Flag, loaded.Opt, loaded.Items[0].X, loaded.Items[1].X));
     }
 }

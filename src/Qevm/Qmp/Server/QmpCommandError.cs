@@ -5,7 +5,6 @@ internal sealed class QmpCommandError(string errorClass, string description) : E
 {
     public const string GenericError = "GenericError";
     public const string CommandNotFound = "CommandNotFound";
-    public const string DeviceNotFound = "DeviceNotFound";
 
     /// <summary>QEMU's <c>QapiErrorClass</c> name.</summary>
     public string ErrorClass { get; } = errorClass;

@@ -120,6 +120,12 @@ public sealed class QmpServer
             await connection.SendAsync(Error(QmpCommandError.GenericError, message.Error, null), ct).ConfigureAwait(false);
             return;
         }
+        // json-parser.c: parse_string refuses what is not UTF-8.
+        if (!System.Text.Unicode.Utf8.IsValid(message.Json))
+        {
+            await connection.SendAsync(Error(QmpCommandError.GenericError, "JSON parse error, invalid UTF-8 sequence in string", null), ct).ConfigureAwait(false);
+            return;
+        }
         JsonDocument document;
         try
         {
@@ -183,6 +189,11 @@ public sealed class QmpServer
             catch (QmpCommandError e)
             {
                 response = Error(e.ErrorClass, e.Message, id);
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException or IOException or UnauthorizedAccessException)
+            {
+                // Whatever a command runs into is that command's error; the connection keeps serving.
+                response = Error(QmpCommandError.GenericError, e.Message, id);
             }
             // Events caused by the command reach every negotiated client before the command's answer.
             foreach (var e in events) await BroadcastAsync(e, ct).ConfigureAwait(false);

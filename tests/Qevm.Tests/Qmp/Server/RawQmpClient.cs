@@ -24,6 +24,8 @@ internal sealed class RawQmpClient : IDisposable
 
     public void SendRaw(string text) => _socket.Send(Encoding.UTF8.GetBytes(text));
 
+    public void SendBytes(byte[] bytes) => _socket.Send(bytes);
+
     /// <summary>Sends <paramref name="json"/> and returns the next non-event message; events go to <see cref="Events"/>.</summary>
     public JsonNode Execute(string json)
     {
