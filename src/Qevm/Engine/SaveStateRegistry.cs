@@ -19,12 +19,14 @@ public sealed class SaveStateRegistry
 
     /// <summary>
     /// Registers <paramref name="device"/> (<c>vmstate_register_with_alias_id</c>). The idstr defaults to the vmsd
-    /// name; <paramref name="instanceId"/> defaults to the next free one for that idstr.
+    /// name, or <c>PATH/vmsd name</c> for a device with a bus path (<c>0000:00:01.1/ide</c>, §4.9);
+    /// <paramref name="instanceId"/> defaults to the next free one for that idstr.
     /// </summary>
-    public SaveStateEntry Register(VmStateDevice device, uint instanceId = AnyInstance, string? idstr = null, uint? aliasId = null)
+    public SaveStateEntry Register(VmStateDevice device, uint instanceId = AnyInstance, string? idstr = null, uint? aliasId = null, string? path = null)
     {
         ArgumentNullException.ThrowIfNull(device);
-        idstr ??= device.VmsdName;
+        if (path is not null && idstr is not null) throw new ArgumentException("give an idstr or a path, not both", nameof(path));
+        idstr ??= path is null ? device.VmsdName : path + "/" + device.VmsdName;
         if (idstr.Length == 0 || System.Text.Encoding.Latin1.GetByteCount(idstr) > 255) throw new ArgumentException("an idstr has 1..255 bytes", nameof(idstr));
         if (instanceId == AnyInstance) instanceId = NewInstanceId(idstr);
         foreach (var e in _entries)

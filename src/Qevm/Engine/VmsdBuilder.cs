@@ -36,6 +36,26 @@ public sealed class VmsdBuilder<T> where T : class
         return Add(new ScalarField<T, TField>(name, member, ScalarInfo<TField>.Require(), since, exists));
     }
 
+    /// <summary>
+    /// A member that the loaded value must equal (<c>VMSTATE_UINT8_EQUAL</c>, <c>_UINT16_</c>, <c>_UINT32_</c>,
+    /// <c>_INT32_</c>, <c>_UINT64_EQUAL</c>): e.g. a count fixed by the configuration. A different value fails the load
+    /// with QEMU's <c>%x != %x</c> (local, then received).
+    /// </summary>
+    public VmsdBuilder<T> Equal<TField>(string name, FieldAccessor<T, TField> member, int since = 0, Func<T, int, bool>? exists = null) where TField : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        string type = ScalarInfo<TField>.Require() switch
+        {
+            "uint8" => "uint8 equal",
+            "uint16" => "uint16 equal",
+            "uint32" => "uint32 equal",
+            "int32" => "int32 equal",
+            "uint64" => "int64 equal", // QEMU's name for its unsigned 64-bit equal type
+            var t => throw new ArgumentException($"QEMU has no '{t} equal' type"),
+        };
+        return Add(new ScalarField<T, TField>(name, member, type, since, exists, equal: true));
+    }
+
     /// <summary>A timer (<c>VMSTATE_TIMER_PTR</c>): be64 expiry in ns, -1 when not armed.</summary>
     public VmsdBuilder<T> Timer(string name, FieldAccessor<T, long> member, int since = 0, Func<T, int, bool>? exists = null)
     {

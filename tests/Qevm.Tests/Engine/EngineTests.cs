@@ -29,6 +29,14 @@ public sealed class Inner
     public short X;
 }
 
+public sealed class HolderState : IDeviceState<HolderState>
+{
+    public byte Flag;
+    public ushort Opt;
+
+    public HolderState Clone() => (HolderState)MemberwiseClone();
+}
+
 public sealed class Holder
 {
     public byte Flag;
@@ -359,5 +367,37 @@ public sealed class EngineTests
         var loaded = new Holder { Items = [new Inner(), new Inner()] };
         vmsd.Load(loaded, new LoadInput([0, 0, 7, 0, 8]), 1);
         Assert.Equal((0, (ushort)0, (short)7, (short)8), (loaded.Flag, loaded.Opt, loaded.Items[0].X, loaded.Items[1].X));
+    }
+
+    [Fact]
+    public void EqualField_MustMatchTheLocalValue()
+    {
+        var registry = new SaveStateRegistry();
+        var device = new VmStateDevice<HolderState>(VmState.Describe<HolderState>("holder", 1)
+            .Equal("flag", static (HolderState h) => ref h.Flag).Field("opt", static (HolderState h) => ref h.Opt).Build(), new HolderState { Flag = 3, Opt = 1 });
+        registry.Register(device);
+        registry.LoadDeviceState(new MemoryStream([.. Header, .. Section(1, [3, 0, 9], idstr: "holder"), 0x00]));
+        Assert.Equal(9, device.State.Opt);
+        var e = Assert.Throws<VmStateFormatException>(() => registry.LoadDeviceState(new MemoryStream([.. Header, .. Section(1, [4, 0, 7], idstr: "holder"), 0x00])));
+        Assert.Equal(VmStateError.LoadRefused, e.Error);
+        Assert.Equal("3 != 4; error while loading state for instance 0x0 of device 'holder'", e.QemuMessage);
+        Assert.Equal(9, device.State.Opt);
+        Assert.Contains("\"type\": \"uint8 equal\"", System.Text.Encoding.ASCII.GetString(Trailer(registry)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Register_WithABusPath_IdstrIsPathSlashName()
+    {
+        var registry = new SaveStateRegistry();
+        var e = registry.Register(new VmStateDevice<HolderState>(VmState.Describe<HolderState>("ide", 3).Build(), new HolderState()), path: "0000:00:01.1");
+        Assert.Equal(("0000:00:01.1/ide", 0u), (e.Idstr, e.InstanceId));
+    }
+
+    private static byte[] Trailer(SaveStateRegistry registry)
+    {
+        var ms = new MemoryStream();
+        registry.SaveDeviceState(ms, new SaveOptions { Trailer = true });
+        var info = StreamInfo.Read(new MemoryStream(ms.ToArray()));
+        return ms.ToArray().AsSpan((int)info.Trailer!.Value.Offset + 5).ToArray();
     }
 }
