@@ -90,7 +90,8 @@ public sealed class Vmsd<T> where T : class
 
     /// <summary>
     /// The description, in the shared schema model, of what saving <paramref name="state"/> writes (variable
-    /// counts and needed subsections as they are now): the trailer QEMU would write for it.
+    /// counts and needed subsections as they are now): the trailer QEMU would write for it. Like a save, it
+    /// runs the pre-save hooks.
     /// </summary>
     public VmStateDescription Describe(T state)
     {

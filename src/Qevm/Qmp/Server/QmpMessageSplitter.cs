@@ -30,7 +30,8 @@ internal sealed class QmpMessageSplitter(int maxBytes, int maxNesting = 1024)
                 // A top-level scalar ends at whitespace or a structural character.
                 if (b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or (byte)'{' or (byte)'[' or (byte)'}' or (byte)']')
                 {
-                    Emit(output);
+                    if (!_discarding) Emit(output);
+                    _discarding = false;
                     _scalar = false;
                     if (b is (byte)'{' or (byte)'[' or (byte)'}' or (byte)']') Start(b, output);
                     continue;
@@ -121,13 +122,7 @@ internal sealed class QmpMessageSplitter(int maxBytes, int maxNesting = 1024)
     {
         output.Add(new Message(null, error));
         _buffer.SetLength(0);
-        if (_scalar)
-        {
-            _scalar = false;
-            _discarding = false;
-            return;
-        }
-        _discarding = _depth > 0 || _inString;
+        _discarding = _scalar || _depth > 0 || _inString;
     }
 
     private void Emit(List<Message> output)

@@ -1,4 +1,6 @@
 using System.Text;
+using System.Text.Json.Nodes;
+using CsCheck;
 using Qevm.Qmp.Server;
 
 namespace Qevm.Tests.Qmp.Server;
@@ -36,4 +38,22 @@ public sealed class QmpMessageSplitterTests
     [Fact]
     public void TooDeep_OneError_ThenTheNextValueIsRead() =>
         Assert.Equal(["ERROR JSON nesting depth limit exceeded", "{}"], Split(10_000, new string('[', 1100) + new string(']', 1100) + "{}"));
+
+    [Fact]
+    public void OversizedScalar_OneError_ThenTheNextValueIsRead() =>
+        Assert.Equal(["ERROR JSON token size limit exceeded", "{}"], Split(64, new string('1', 100), new string('2', 100) + " {}"));
+
+    [Fact]
+    public void AnyChunking_GivesTheSameMessages() =>
+        Gen.Select(Gen.String.Array[1, 4], Gen.Int[1, 9]).Sample((texts, chunk) =>
+        {
+            var messages = texts.Select((t, i) => new JsonObject { ["execute"] = "query-status", ["id"] = i, ["s"] = t }.ToJsonString()).ToArray();
+            var all = string.Join("\r\n", messages); // ASCII: ToJsonString escapes the rest
+            var chunks = Enumerable.Range(0, (all.Length + chunk - 1) / chunk).Select(k => all.Substring(k * chunk, Math.Min(chunk, all.Length - k * chunk))).ToArray();
+            return Split(1 << 20, chunks).SequenceEqual(messages);
+        });
+
+    [Fact]
+    public void RandomBytes_NeverThrow() =>
+        Gen.Byte.Array[0, 300].Sample(bytes => new QmpMessageSplitter(64).Feed(bytes, []));
 }
