@@ -106,8 +106,9 @@ internal static class Loadvm
                     r.Take(16, "the UUID");
                     break;
                 default:
+                    // vmstate_subsection_load: -ENOENT without a message of its own.
                     throw new VmStateFormatException(VmStateError.UnknownSubsection, r.Position - 6 - n,
-                        "a subsection the configuration has", "'" + sub + "'", "Configuration section missing");
+                        "a subsection the configuration has (configuration/target-page-bits, configuration/capabilities, configuration/uuid)", "'" + sub + "'");
             }
         }
         var local = options.MachineType;
@@ -131,7 +132,8 @@ internal static class Loadvm
         uint versionId = r.ReadBe32("the version id");
         var header = new SectionHeader(sectionId, idstr, instanceId, versionId);
         string record = string.Create(CultureInfo.InvariantCulture, $"{(type == 0x04 ? "FULL" : "START")} {sectionId} '{idstr}' #{instanceId} at 0x{recordOffset:x}");
-        var entry = type == 0x04 ? registry.Find(idstr, instanceId) : null;
+        // QEMU treats START like FULL here (qemu_loadvm_section_start_full); the devices here are not iterative.
+        var entry = registry.Find(idstr, instanceId);
         if (entry is null)
         {
             if (options.SkipUnknownSections && type == 0x04)
