@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's test command (README.md, .ci/run): installs what the tests need (QEMU 7.2 from Debian's
-# packages when missing), runs the whole suite, and ends with the line "N passed, N failed".
+# packages when missing; QEMU 10.0 unpacked beside it), runs the whole suite, and ends with the line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +12,13 @@ if ! command -v qemu-system-x86_64 >/dev/null 2>&1 || ! command -v qemu-img >/de
     || { echo "could not install QEMU"; echo "0 passed, 1 failed"; exit 1; }
 fi
 qemu-system-x86_64 --version | head -n 1
+
+# QEMU 10.0.2 unpacked beside 7.2 (not installed) for the tests that load streams into QEMU 10 (scripts/get-qemu10.sh).
+if qemu10_env="$(bash scripts/get-qemu10.sh)"; then
+  export QEVM_QEMU10_ENV="$qemu10_env"
+else
+  echo "could not unpack QEMU 10 (the tests that need it will fail)"
+fi
 
 # QEMU 7.2's scripts/analyze-migration.py, for the tests that compare `dump --format analyze` and `extract`
 # with it (fetched from Debian's QEMU source package, never committed).

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text.Json;
+using Qevm.IO;
 
 namespace Qevm;
 
@@ -123,7 +124,18 @@ public static class Extractor
                     break;
                 case IterativeItemKind.RamPage:
                     var (pf, pw) = Get(item.Block!, r.PageSize);
-                    Write(pf, pw, item.Address, r.ItemData);
+                    // From a mapped input, pages are written from the mapping itself (flushed before it moves).
+                    _stable ??= GatherWriter.Supported && r.KeepItemData(Flush);
+                    if (_stable == true)
+                    {
+                        if (_runLength > 0) Flush();
+                        _gather.Append(pf.SafeFileHandle, (long)item.Address, r.ItemData);
+                        pw[(int)((long)item.Address / _page.Length)] = true;
+                    }
+                    else
+                    {
+                        Write(pf, pw, item.Address, r.ItemData);
+                    }
                     break;
                 case IterativeItemKind.RamCompressedPage:
                     var (cf, cw) = Get(item.Block!, r.PageSize);
@@ -161,8 +173,12 @@ public static class Extractor
         private long _runStart;
         private int _runLength;
 
+        private readonly GatherWriter _gather = new();
+        private bool? _stable;
+
         private void Write(FileStream f, System.Collections.BitArray w, ulong address, ReadOnlySpan<byte> data)
         {
+            if (_gather.Pending) _gather.Flush();
             if (_runFile != f || (long)address != _runStart + _runLength || _runLength + data.Length > RunLimit)
             {
                 Flush();
@@ -176,6 +192,7 @@ public static class Extractor
 
         private void Flush()
         {
+            _gather.Flush();
             if (_runFile is not null && _runLength > 0) RandomAccess.Write(_runFile.SafeFileHandle, _run.AsSpan(0, _runLength), _runStart);
             _runLength = 0;
         }

@@ -43,6 +43,15 @@ internal abstract class InputCursor : IDisposable
     /// <summary>Reads bytes at an absolute offset without moving the cursor (seekable input only).</summary>
     public abstract void ReadAt(long offset, Span<byte> destination);
 
+    /// <summary>
+    /// True when spans from <see cref="Peek"/> stay valid until <see cref="BeforeRelease"/> is called (a mapping),
+    /// not only until the next call (a buffer that is refilled in place).
+    /// </summary>
+    public virtual bool StableSpans => false;
+
+    /// <summary>Called before the memory behind earlier spans is released (for <see cref="StableSpans"/> cursors).</summary>
+    public Action? BeforeRelease { get; set; }
+
     /// <summary>True when no byte remains.</summary>
     public bool AtEnd => !Ensure(1);
 

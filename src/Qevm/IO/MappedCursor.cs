@@ -149,8 +149,11 @@ internal sealed unsafe partial class MappedCursor : InputCursor
         _viewLength = length;
     }
 
+    public override bool StableSpans => true;
+
     private void Unmap()
     {
+        if (_viewBase != null) BeforeRelease?.Invoke();
         _viewBase = null;
         if (_mmapBase is not null)
         {

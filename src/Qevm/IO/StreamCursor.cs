@@ -130,7 +130,7 @@ internal sealed class StreamCursor : InputCursor
     /// <summary>Reads bytes at an absolute offset without moving the cursor (seekable streams only).</summary>
     public override void ReadAt(long offset, Span<byte> destination)
     {
-        if (!_stream.CanSeek) throw new NotSupportedException("this needs a seekable input (a file, not a pipe)");
+        if (!_stream.CanSeek) throw new NotSupportedException("mapped-ram pages lie at fixed file offsets: reading them needs a seekable input (a file, not a pipe)");
         if (Length is { } len && offset + destination.Length > len) ThrowTruncatedAt(len, offset + destination.Length - len);
         long keep = _stream.Position;
         _stream.Seek(Origin + offset, SeekOrigin.Begin);

@@ -27,6 +27,17 @@ public sealed partial class VmStateReader
     public ReadOnlySpan<byte> ItemData => _in.Peek(checked((int)_pending)).Slice(_item.DataOffset, _item.DataLength);
 
     /// <summary>
+    /// True when <see cref="ItemData"/> spans stay valid until <paramref name="beforeRelease"/> is called (a memory-mapped
+    /// input), which then registers it; false otherwise (spans valid only until the next read).
+    /// </summary>
+    internal bool KeepItemData(Action beforeRelease)
+    {
+        if (!_in.StableSpans) return false;
+        _in.BeforeRelease = beforeRelease;
+        return true;
+    }
+
+    /// <summary>
     /// Reads bytes of the current <see cref="IterativeItemKind.RamMappedRegion"/> at an offset relative to its start
     /// (bitmap, pages). Needs a seekable input.
     /// </summary>

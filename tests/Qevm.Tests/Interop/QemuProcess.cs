@@ -80,7 +80,7 @@ internal sealed class QemuProcess : IDisposable
     /// reads the greeting and leaves capabilities negotiation mode.
     /// </summary>
     /// <exception cref="InvalidOperationException">QEMU exited early or QMP did not come up; the message holds QEMU's output.</exception>
-    public static QemuProcess Start(IEnumerable<string> extraArgs, string? binary = null)
+    public static QemuProcess Start(IEnumerable<string> extraArgs, string? binary = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(extraArgs);
         string tempDirectory = Directory.CreateTempSubdirectory("qevm-qemu-").FullName;
@@ -103,6 +103,10 @@ internal sealed class QemuProcess : IDisposable
             RedirectStandardError = true,
             WorkingDirectory = tempDirectory,
         };
+        if (environment is not null)
+        {
+            foreach (var (name, value) in environment) startInfo.Environment[name] = value;
+        }
         for (int i = 1; i < arguments.Count; i++)
         {
             startInfo.ArgumentList.Add(arguments[i]);

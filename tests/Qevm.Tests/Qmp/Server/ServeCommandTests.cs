@@ -176,4 +176,26 @@ public sealed class ServeCommandTests : IDisposable
         Assert.Equal("{}", b.Execute("""{"execute": "quit"}""")["return"]!.ToJsonString());
         Assert.Equal(0, await server.WaitAsync(TimeSpan.FromSeconds(20)));
     }
+
+    [Fact]
+    public async Task QevmQmp_AgainstQevmServe_SaveStopLoadStatus()
+    {
+        var (server, socket) = Serve();
+        var file = Path.Combine(_dir, "dev.state");
+        var (code, output, err) = Cli("qmp", socket, "status");
+        Assert.True(code == 0, err);
+        Assert.Equal("running", output.Trim());
+        (code, _, err) = Cli("qmp", socket, "save-devices", file);
+        Assert.True(code == 0, err);
+        Assert.Equal(0, Cli("check", file).Code);
+        (code, _, err) = Cli("qmp", socket, "load-devices", file);
+        Assert.Equal(1, code);
+        Assert.Contains("GenericError: Cannot update device state while vm is running", err, StringComparison.Ordinal);
+        Assert.Equal(0, Cli("qmp", socket, "exec", """{"execute": "stop"}""").Code);
+        Assert.Equal("paused", Cli("qmp", socket, "status").Out.Trim());
+        (code, _, err) = Cli("qmp", socket, "load-devices", file);
+        Assert.True(code == 0, err);
+        Assert.Equal(0, Cli("qmp", socket, "exec", """{"execute": "quit"}""").Code);
+        Assert.Equal(0, await server.WaitAsync(TimeSpan.FromSeconds(20)));
+    }
 }
