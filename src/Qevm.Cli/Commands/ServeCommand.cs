@@ -11,7 +11,7 @@ internal static class ServeCommand
 {
     public static Command Create(CliOutput output)
     {
-        var socket = new Option<string>("--socket") { Description = "unix socket to listen on (replaced if it exists, removed at the end)", Required = true };
+        var socket = new Option<string>("--socket") { Description = "unix socket to listen on (a stale one is replaced; removed at the end)", Required = true };
         var paused = new Option<bool>("--paused", "-S") { Description = "start paused, as QEMU with -S" };
         var trailer = new Option<bool>("--trailer") { Description = "xen-save-devices-state also writes the JSON trailer describing the sections (QEMU writes none)" };
         var skip = new Option<bool>("--skip-unknown-sections") { Description = "xen-load-devices-state passes over sections of devices the server does not have (e.g. a real QEMU's file)" };

@@ -45,7 +45,7 @@ public sealed class QmpServer
     /// <summary>
     /// Listens on <paramref name="endPoint"/> (a <see cref="UnixDomainSocketEndPoint"/> or an
     /// <see cref="IPEndPoint"/>) and serves until <c>quit</c> or <paramref name="cancellationToken"/>. A stale unix
-    /// socket file is replaced, and removed at the end.
+    /// socket file is replaced (not a live server's socket, nor another file), and removed at the end.
     /// </summary>
     public async Task RunAsync(EndPoint endPoint, CancellationToken cancellationToken = default)
     {
@@ -54,11 +54,13 @@ public sealed class QmpServer
         _stop = stop;
         string? socketPath = (endPoint as UnixDomainSocketEndPoint)?.ToString();
         using var listener = new Socket(endPoint.AddressFamily, SocketType.Stream, endPoint is UnixDomainSocketEndPoint ? ProtocolType.Unspecified : ProtocolType.Tcp);
-        if (socketPath is not null && File.Exists(socketPath)) File.Delete(socketPath);
         var tasks = new List<Task>();
+        bool bound = false;
         try
         {
+            if (socketPath is not null && File.Exists(socketPath)) RemoveStaleSocket(endPoint, socketPath);
             listener.Bind(endPoint);
+            bound = true;
             listener.Listen(16);
             _listening.TrySetResult();
             while (!stop.IsCancellationRequested)
@@ -95,9 +97,28 @@ public sealed class QmpServer
             stop.Cancel();
             foreach (var c in _connections.Keys) c.Dispose();
             await Task.WhenAll(tasks).ConfigureAwait(false);
-            if (socketPath is not null && File.Exists(socketPath)) File.Delete(socketPath);
+            if (bound && socketPath is not null && File.Exists(socketPath)) File.Delete(socketPath);
             _stop = null;
         }
+    }
+
+    // A socket file left by a server that is gone is replaced; a live server's socket or another file is not.
+    private static void RemoveStaleSocket(EndPoint endPoint, string path)
+    {
+        if (new FileInfo(path).Length > 0) throw new IOException($"{path} exists and is not a socket");
+        using (var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        {
+            try
+            {
+                probe.Connect(endPoint);
+            }
+            catch (SocketException)
+            {
+                File.Delete(path);
+                return;
+            }
+        }
+        throw new IOException($"another server listens on {path}");
     }
 
     internal byte[] Greeting() => Json(w =>

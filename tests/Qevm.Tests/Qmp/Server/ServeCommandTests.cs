@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Qevm.Tests.Corpus;
 
@@ -197,5 +198,58 @@ public sealed class ServeCommandTests : IDisposable
         Assert.True(code == 0, err);
         Assert.Equal(0, Cli("qmp", socket, "exec", """{"execute": "quit"}""").Code);
         Assert.Equal(0, await server.WaitAsync(TimeSpan.FromSeconds(20)));
+    }
+
+    [Fact]
+    public async Task Serve_RefusesALiveServersSocketAndOtherFiles_ReplacesAStaleSocket()
+    {
+        var (server, socket) = Serve();
+        var (code, _, err) = Cli("serve", "--socket", socket);
+        Assert.Equal(2, code);
+        Assert.Contains("another server listens on", err, StringComparison.Ordinal);
+        using (var c = new RawQmpClient(socket))
+            Assert.Equal("{}", c.Execute("""{"execute": "qmp_capabilities"}""")["return"]!.ToJsonString());
+
+        var notASocket = Path.Combine(_dir, "notes.txt");
+        File.WriteAllText(notASocket, "keep me");
+        (code, _, err) = Cli("serve", "--socket", notASocket);
+        Assert.Equal(2, code);
+        Assert.Contains("exists and is not a socket", err, StringComparison.Ordinal);
+        Assert.Equal("keep me", File.ReadAllText(notASocket));
+
+        // A socket file nobody listens on (bound, not listening: connections are refused) is replaced.
+        var stale = Path.Combine(_dir, "stale.sock");
+        using var bound = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        bound.Bind(new UnixDomainSocketEndPoint(stale));
+        Assert.True(File.Exists(stale));
+        var second = Task.Run(() => Qevm.Cli.Program.Run(["serve", "--socket", stale], new StringWriter(), new StringWriter()));
+        using (var c = ConnectWithRetry(stale))
+        {
+            Assert.Equal("{}", c.Execute("""{"execute": "qmp_capabilities"}""")["return"]!.ToJsonString());
+            c.Execute("""{"execute": "quit"}""");
+        }
+        Assert.Equal(0, await second.WaitAsync(TimeSpan.FromSeconds(20)));
+
+        using (var c = new RawQmpClient(socket))
+        {
+            c.Execute("""{"execute": "qmp_capabilities"}""");
+            c.Execute("""{"execute": "quit"}""");
+        }
+        Assert.Equal(0, await server.WaitAsync(TimeSpan.FromSeconds(20)));
+    }
+
+    private static RawQmpClient ConnectWithRetry(string path)
+    {
+        for (int i = 0; ; i++)
+        {
+            try
+            {
+                return new RawQmpClient(path);
+            }
+            catch (SocketException) when (i < 200)
+            {
+                Thread.Sleep(50);
+            }
+        }
     }
 }
