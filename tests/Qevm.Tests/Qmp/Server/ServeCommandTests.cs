@@ -252,4 +252,40 @@ public sealed class ServeCommandTests : IDisposable
             }
         }
     }
+
+    [Fact]
+    public async Task RealQemuFile_RefusedByDefault_LoadsWithSkipUnknownSections()
+    {
+        var real = Path.Combine(CorpusFiles.FixturesDir, "x86-pc", "device.state");
+        var (server, socket) = Serve("--paused");
+        using (var c = new RawQmpClient(socket))
+        {
+            c.Execute("""{"execute": "qmp_capabilities"}""");
+            var refused = c.Execute($$$"""{"execute": "xen-load-devices-state", "arguments": {"filename": "{{{real}}}"}}""");
+            Assert.Equal("GenericError", (string)refused["error"]!["class"]!);
+            Assert.Contains("Unknown savevm section or instance 'timer' 0. Make sure that your current VM setup matches your saved VM setup", (string)refused["error"]!["desc"]!, StringComparison.Ordinal);
+            c.Execute("""{"execute": "quit"}""");
+        }
+        Assert.Equal(0, await server.WaitAsync(TimeSpan.FromSeconds(20)));
+
+        (server, socket) = Serve("--paused", "--skip-unknown-sections");
+        using (var c = new RawQmpClient(socket))
+        {
+            c.Execute("""{"execute": "qmp_capabilities"}""");
+            Assert.Equal("{}", c.Execute($$$"""{"execute": "xen-load-devices-state", "arguments": {"filename": "{{{real}}}"}}""")["return"]!.ToJsonString());
+            var saved = Save(c, Path.Combine(_dir, "from-qemu.state"));
+            // The four sections are QEMU's own bytes.
+            var a = File.ReadAllBytes(saved);
+            var b = File.ReadAllBytes(real);
+            var ours = StreamInfo.Read(new MemoryStream(a));
+            var theirs = StreamInfo.Read(new MemoryStream(b));
+            foreach (var sec in ours.Sections)
+            {
+                var q = theirs.Sections.Single(t => t.Header.Idstr == sec.Header.Idstr && t.Header.InstanceId == sec.Header.InstanceId);
+                Assert.Equal(b.AsSpan((int)q.PayloadOffset, (int)q.PayloadLength).ToArray(), a.AsSpan((int)sec.PayloadOffset, (int)sec.PayloadLength).ToArray());
+            }
+            c.Execute("""{"execute": "quit"}""");
+        }
+        Assert.Equal(0, await server.WaitAsync(TimeSpan.FromSeconds(20)));
+    }
 }
