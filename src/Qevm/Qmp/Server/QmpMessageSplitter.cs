@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Qevm.Qmp.Server;
 
 /// <summary>
@@ -131,6 +129,4 @@ internal sealed class QmpMessageSplitter(int maxBytes, int maxNesting = 1024)
         output.Add(new Message(_buffer.ToArray(), null));
         _buffer.SetLength(0);
     }
-
-    public override string ToString() => Encoding.UTF8.GetString(_buffer.ToArray());
 }

@@ -45,7 +45,7 @@ public sealed class QmpServer
     /// <summary>
     /// Listens on <paramref name="endPoint"/> (a <see cref="UnixDomainSocketEndPoint"/> or an
     /// <see cref="IPEndPoint"/>) and serves until <c>quit</c> or <paramref name="cancellationToken"/>. A stale unix
-    /// socket file is replaced (not a live server's socket, nor another file), and removed at the end.
+    /// socket file is replaced (not a live server's socket, nor another file), and removed at the end. Call it once.
     /// </summary>
     public async Task RunAsync(EndPoint endPoint, CancellationToken cancellationToken = default)
     {
