@@ -35,4 +35,12 @@ public enum VmStateError
     LimitExceeded,
     /// <summary>A malformed container around the stream: libvirt save header, qcow2 image or snapshot, compressed data.</summary>
     BadContainer,
+    /// <summary>A section no registered device matches (idstr and instance id), when loading into the engine.</summary>
+    UnknownDevice,
+    /// <summary>A version above the description's or below its minimum.</summary>
+    UnsupportedDescriptionVersion,
+    /// <summary>A subsection whose name starts with the description's but that the description does not have.</summary>
+    UnknownSubsection,
+    /// <summary>A device refused the values it was given (a post-load hook, an <c>equal</c> field).</summary>
+    LoadRefused,
 }

@@ -1,0 +1,38 @@
+using System.Buffers;
+
+namespace Qevm.Engine;
+
+/// <summary>
+/// A device model whose state a <see cref="SaveStateRegistry"/> saves and loads. Derive from
+/// <see cref="VmStateDevice{TState}"/>, or use it as is.
+/// </summary>
+public abstract class VmStateDevice
+{
+    private protected VmStateDevice()
+    {
+    }
+
+    /// <summary>The vmsd name; also the idstr unless the registration gives another.</summary>
+    public abstract string VmsdName { get; }
+
+    /// <summary>The description's <c>version_id</c>, written in the section header.</summary>
+    public abstract int VersionId { get; }
+
+    /// <summary>The description's <c>priority</c>.</summary>
+    public abstract int Priority { get; }
+
+    /// <summary>The description of what a save writes now, in the shared schema model.</summary>
+    public abstract VmStateDescription Describe();
+
+    internal abstract bool IsNeeded();
+
+    internal abstract void Save(ArrayBufferWriter<byte> output, QemuJsonWriter? json);
+
+    /// <summary>A copy of the state for a load to fill.</summary>
+    internal abstract object BeginLoad();
+
+    internal abstract void Load(object staged, LoadInput input, int versionId);
+
+    /// <summary>Makes a fully loaded copy the device's state.</summary>
+    internal abstract void Commit(object staged);
+}

@@ -1,0 +1,25 @@
+using Qevm.Engine;
+
+namespace Qevm.Qmp.Server;
+
+/// <summary>How <see cref="QmpServer"/> presents itself and treats its devices.</summary>
+public sealed record QmpServerOptions
+{
+    /// <summary>The QEMU version the greeting and <c>query-version</c> report (the format written is 7.2's).</summary>
+    public (int Major, int Minor, int Micro) QemuVersion { get; init; } = (7, 2, 0);
+
+    /// <summary>The <c>package</c> string of the greeting and <c>query-version</c>.</summary>
+    public string Package { get; init; } = "qevm";
+
+    /// <summary>Start paused, as QEMU with <c>-S</c>; otherwise running.</summary>
+    public bool StartPaused { get; init; }
+
+    /// <summary>How <c>xen-save-devices-state</c> writes (footers on, no trailer: as QEMU).</summary>
+    public SaveOptions Save { get; init; } = new();
+
+    /// <summary>How <c>xen-load-devices-state</c> reads (the loader's settings).</summary>
+    public LoadOptions Load { get; init; } = new();
+
+    /// <summary>Largest message accepted, in bytes (QEMU's <c>MAX_TOKEN_SIZE</c> is 64 MiB).</summary>
+    public int MaxMessageBytes { get; init; } = 64 << 20;
+}
