@@ -48,18 +48,6 @@ public sealed class CompressedStreamTests : IDisposable
     }
 
     [Fact]
-    public void MappedRam_Compressed_ReadsForward_AndRefusesWhatNeedsSeeks()
-    {
-        // The corpus keeps this stream gzipped: the CLI reads it as it is.
-        var path = Qevm.Tests.Corpus.CorpusFiles.PathOf("corpus-qemu10/x86-mapped-ram/full.mig.gz");
-        var (code, _, err) = LibvirtSaveImageTests.Run("check", path);
-        Assert.True(code == 0, err);
-        (code, _, err) = LibvirtSaveImageTests.Run("extract", path, "--ram-only", "-o", Path.Combine(_dir, "x"));
-        Assert.Equal(2, code);
-        Assert.Contains("a compressed stream is read forward only: decompress it to a file first", err, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public void Truncated_IsInvalid_WithTheCompression()
     {
         var z = ContainerBytes.Zstd(ContainerBytes.Stream);

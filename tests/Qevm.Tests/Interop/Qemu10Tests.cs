@@ -151,6 +151,17 @@ public sealed class Qemu10Tests : IDisposable
             Extractor.Extract(new NonSeekableStream(new MemoryStream(File.ReadAllBytes(mig))), Path.Combine(_dir, "pipe"), new ExtractOptions { Sections = false }));
         Assert.Contains("mapped-ram", refused.Message, StringComparison.Ordinal);
 
+        // Gzipped, it is read forward (check), and what needs seeks says so.
+        var gz = Path.Combine(_dir, "mapped.mig.gz");
+        using (var input = File.OpenRead(mig))
+        using (var output = new System.IO.Compression.GZipStream(File.Create(gz), System.IO.Compression.CompressionLevel.Fastest))
+            input.CopyTo(output);
+        (code, _, err) = RunQevm("check", gz);
+        Assert.True(code == 0, err);
+        (code, _, err) = RunQevm("extract", gz, "--ram-only", "-o", Path.Combine(_dir, "gz"));
+        Assert.Equal(2, code);
+        Assert.Contains("a compressed stream is read forward only: decompress it to a file first", err, StringComparison.Ordinal);
+
         // convert and set keep the file sparse; QEMU 10 loads the edited file with the same capabilities.
         var copy = Path.Combine(_dir, "copy.mig");
         (code, _, err) = RunQevm("convert", mig, "-o", copy);
