@@ -9,12 +9,14 @@ internal static class SnapshotsCommand
     public static Command Create(CliOutput output)
     {
         var file = new Argument<string>("FILE") { Description = "qcow2 image" };
-        var cmd = new Command("snapshots", "List the internal snapshots of a qcow2 image (as qemu-img snapshot -l) and summarize each VM state") { file };
+        var json = new Option<bool>("--json") { Description = "print the snapshot table and each VM state's record table as JSON" };
+        var cmd = new Command("snapshots", "List the internal snapshots of a qcow2 image (as qemu-img snapshot -l) and summarize each VM state") { file, json };
         cmd.SetAction(pr => CommandRunner.Run(output, () =>
         {
             var path = pr.GetValue(file)!;
             Qcow2Image image;
             using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read)) image = Qcow2Image.Open(fs);
+            if (pr.GetValue(json)) return WriteJson(output, path, image);
             var ci = CultureInfo.InvariantCulture;
             // qemu-img's bdrv_snapshot_dump layout.
             output.Out.WriteLine("Snapshot list:");
@@ -53,6 +55,55 @@ internal static class SnapshotsCommand
             return status;
         }));
         return cmd;
+    }
+
+    // {"snapshots": [{id, name, vm_state_size, date, date_ns, vm_clock_ns, icount, disk_size, state | error}]}, where
+    // state is the record table `info --json` prints.
+    private static int WriteJson(CliOutput output, string path, Qcow2Image image)
+    {
+        int status = 0;
+        output.WriteJson(w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("snapshots");
+            foreach (var s in image.Snapshots)
+            {
+                w.WriteStartObject();
+                w.WriteString("id", s.Id);
+                w.WriteString("name", s.Name);
+                w.WriteNumber("vm_state_size", s.VmStateSize);
+                w.WriteNumber("date", s.DateSeconds);
+                w.WriteNumber("date_ns", s.DateNanoseconds);
+                w.WriteNumber("vm_clock_ns", s.VmClockNanoseconds);
+                if (s.Icount is { } i && i != ulong.MaxValue) w.WriteNumber("icount", i); else w.WriteNull("icount");
+                if (s.DiskSize is { } d) w.WriteNumber("disk_size", d); else w.WriteNull("disk_size");
+                if (s.VmStateSize == 0)
+                {
+                    w.WriteNull("state");
+                }
+                else
+                {
+                    try
+                    {
+                        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+                        var img = Qcow2Image.Open(fs);
+                        using var state = img.OpenVmState(img.Find(s.Id));
+                        var info = StreamInfo.Read(state);
+                        w.WritePropertyName("state");
+                        info.WriteJson(w);
+                    }
+                    catch (VmStateFormatException e)
+                    {
+                        w.WriteString("error", e.Message);
+                        status = Program.InvalidInput;
+                    }
+                }
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+        return status;
     }
 
     /// <summary>QEMU's size_to_str: three significant digits and a binary unit.</summary>

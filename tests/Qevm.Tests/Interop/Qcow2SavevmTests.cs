@@ -55,6 +55,18 @@ public sealed class Qcow2SavevmTests : IDisposable
         Assert.Contains("RAM 32 MiB", lines[4], StringComparison.Ordinal);
         Assert.StartsWith("2 snap2: migration, machine pc-i440fx-7.2, ", lines[5], StringComparison.Ordinal);
 
+        // --json: the same table, each VM state's record table as `info --json --snapshot` gives it.
+        var table = JsonNode.Parse(Qevm("snapshots", disk, "--json").Out)!["snapshots"]!.AsArray();
+        Assert.Equal(["snap1", "snap2"], table.Select(s => (string)s!["name"]!));
+        Assert.Equal(["1", "2"], table.Select(s => (string)s!["id"]!));
+        foreach (var s in table)
+        {
+            Assert.True((long)s!["vm_state_size"]! > 0);
+            var fromInfo = JsonNode.Parse(Qevm("info", disk, "--snapshot", (string)s["id"]!, "--json").Out)!;
+            Assert.Equal(fromInfo["sections"]!.ToJsonString(), s["state"]!["sections"]!.ToJsonString());
+            Assert.Equal(fromInfo["ram"]!.ToJsonString(), s["state"]!["ram"]!.ToJsonString());
+        }
+
         var migrationInfo = JsonNode.Parse(Qevm("info", migration, "--json").Out)!;
         for (int i = 0; i < 2; i++)
         {
