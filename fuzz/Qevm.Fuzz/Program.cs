@@ -4,8 +4,10 @@ namespace Qevm.Fuzz;
 
 /// <summary>
 /// AFL++ target (SharpFuzz): one input is read as a stream (record table, every RAM record), decoded with
-/// its own trailer, copied, and tried as a schema; only <see cref="VmStateFormatException"/> (and the
-/// <see cref="ArgumentException"/> of schema loading) may come out. Any other exception is a crash.
+/// its own trailer, copied, tried as a schema, and opened as a container (libvirt save image, qcow2 snapshot 1,
+/// compressed stream) whose stream is then read; only <see cref="VmStateFormatException"/> (and the refusals
+/// containers state as <see cref="NotSupportedException"/> and <see cref="ArgumentException"/>: lzop, a snapshot
+/// that is not there) may come out. Any other exception is a crash.
 /// </summary>
 public static class Program
 {
@@ -42,6 +44,16 @@ public static class Program
             Trailer.Parse(data);
         }
         catch (VmStateFormatException)
+        {
+        }
+        try
+        {
+            bool qcow2 = data.Length >= 4 && data[0] == 'Q' && data[1] == 'F' && data[2] == 'I' && data[3] == 0xFB;
+            var options = new VmStateInputOptions { AllowPartial = true, Snapshot = qcow2 ? "1" : null };
+            using var input = VmStateInput.Open(new MemoryStream(data, writable: false), options);
+            StreamInfo.Read(input);
+        }
+        catch (Exception e) when (e is VmStateFormatException or NotSupportedException or ArgumentException)
         {
         }
     }

@@ -42,18 +42,32 @@ public static class Compression
     public static System.IO.Stream Decompress(System.IO.Stream input, StreamCompression format, long offset = 0)
     {
         ArgumentNullException.ThrowIfNull(input);
-        System.IO.Stream inner = format switch
+        if (format == StreamCompression.Lzop)
+            throw new NotSupportedException("lzop-compressed streams are not supported (no maintained .NET lzop library): decompress with `lzop -dc` and pipe the result");
+        System.IO.Stream inner;
+        try
+        {
+            inner = Open(input, format);
+        }
+        catch (Exception e) when (DecompressedStream.IsDecompressorError(e) && e is not NotSupportedException)
+        {
+            // Some decompressors read their stream header at once (bzip2): bad data fails here already.
+            input.Dispose();
+            throw DecompressedStream.Error(format, offset, e);
+        }
+        return inner == input ? input : new DecompressedStream(inner, format, offset);
+    }
+
+    private static System.IO.Stream Open(System.IO.Stream input, StreamCompression format) =>
+        format switch
         {
             StreamCompression.Raw or StreamCompression.Sparse => input,
             StreamCompression.Gzip => new GZipStream(input, CompressionMode.Decompress, leaveOpen: false),
             StreamCompression.Bzip2 => SharpCompress.Compressors.BZip2.BZip2Stream.Create(input, SharpCompress.Compressors.CompressionMode.Decompress, decompressConcatenated: true, leaveOpen: false),
             StreamCompression.Xz => new SharpCompress.Compressors.Xz.XZStream(input),
             StreamCompression.Zstd => new ZstdSharp.DecompressionStream(input, leaveOpen: false),
-            StreamCompression.Lzop => throw new NotSupportedException("lzop-compressed streams are not supported (no maintained .NET lzop library): decompress with `lzop -dc` and pipe the result"),
             _ => throw new NotSupportedException($"unknown compression {(int)format}"),
         };
-        return inner == input ? input : new DecompressedStream(inner, format, offset);
-    }
 
     /// <summary>A stream that compresses what is written to it into <paramref name="output"/>; dispose it to finish.</summary>
     public static System.IO.Stream Compress(System.IO.Stream output, StreamCompression format, bool leaveOpen = true)

@@ -24,15 +24,22 @@ internal sealed class DecompressedStream(System.IO.Stream inner, StreamCompressi
         {
             return inner.Read(buffer);
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException or InvalidOperationException
-                                       or ArgumentException or IndexOutOfRangeException or NotSupportedException
-                                       || e.GetType().Namespace?.StartsWith("SharpCompress", StringComparison.Ordinal) == true
-                                       || e.GetType().Namespace?.StartsWith("ZstdSharp", StringComparison.Ordinal) == true)
+        catch (Exception e) when (IsDecompressorError(e))
         {
-            throw new VmStateFormatException(VmStateError.BadContainer, offset,
-                $"a complete {Compression.Name(format)} stream", e.Message);
+            throw Error(format, offset, e);
         }
     }
+
+    /// <summary>What the decompressors throw on bad or cut data.</summary>
+    internal static bool IsDecompressorError(Exception e) =>
+        e is InvalidDataException or EndOfStreamException or IOException or InvalidOperationException
+            or ArgumentException or IndexOutOfRangeException or NotSupportedException
+        || e.GetType().Namespace?.StartsWith("SharpCompress", StringComparison.Ordinal) == true
+        || e.GetType().Namespace?.StartsWith("ZstdSharp", StringComparison.Ordinal) == true;
+
+    /// <summary>The typed error for a decompressor's exception, at the compressed stream's start.</summary>
+    internal static VmStateFormatException Error(StreamCompression format, long offset, Exception e) =>
+        new(VmStateError.BadContainer, offset, $"a complete {Compression.Name(format)} stream", e.Message);
 
     public override void Flush() { }
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("a compressed stream cannot seek: this command needs an uncompressed input");
