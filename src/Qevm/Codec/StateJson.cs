@@ -142,7 +142,7 @@ public static class StateJson
     {
         var item = r.Item;
         var m = item.Block!.MappedRam!.Value;
-        long bitmapAt = (long)m.BitmapOffset - item.Offset, pagesAt = (long)m.PagesOffset - item.Offset;
+        var (bitmapAt, pagesAt) = r.MappedRegionLayout;
         var (pages, bitmap) = r.ReadMappedBitmap();
         var page = new byte[m.PageSize];
         w.WriteStartObject();

@@ -67,7 +67,13 @@ public sealed class VmStateInput : IDisposable
             var compression = header.Compression;
             if (compression is StreamCompression.Raw or StreamCompression.Sparse)
             {
-                var stream = input.CanSeek ? new WindowStream(input, origin + header.StreamOffset, length!.Value - header.StreamOffset) : rest;
+                // A sparse image is a mapped-ram stream that QEMU wrote at file:PATH,offset=N: its offsets count from the file's start.
+                var stream = input.CanSeek
+                    ? new WindowStream(input, origin + header.StreamOffset, length!.Value - header.StreamOffset)
+                    {
+                        MappedRamBase = compression == StreamCompression.Sparse ? header.StreamOffset : 0,
+                    }
+                    : rest;
                 return new VmStateInput(stream, header);
             }
             return new VmStateInput(Compression.Decompress(rest, compression, header.StreamOffset), header);

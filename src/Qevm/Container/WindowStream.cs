@@ -5,6 +5,12 @@ internal sealed class WindowStream(System.IO.Stream inner, long start, long leng
 {
     private long _pos;
 
+    /// <summary>
+    /// The file offset that mapped-ram offsets inside the window count from: <c>start</c> when QEMU wrote the stream
+    /// at <c>file:PATH,offset=start</c> (a libvirt sparse save image), else 0 (offsets relative to the window).
+    /// </summary>
+    public long MappedRamBase { get; init; }
+
     public override bool CanRead => true;
     public override bool CanSeek => true;
     public override bool CanWrite => false;

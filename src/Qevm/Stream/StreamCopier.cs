@@ -82,8 +82,7 @@ public static class StreamCopier
     private static void CopyMappedRegion(VmStateReader r, VmStateWriter w, IterativeItem item)
     {
         var m = item.Block!.MappedRam!.Value;
-        long bitmapAt = (long)m.BitmapOffset - item.Offset;
-        long pagesAt = (long)m.PagesOffset - item.Offset;
+        var (bitmapAt, pagesAt) = r.MappedRegionLayout;
         var (pages, bitmap) = r.ReadMappedBitmap();
         w.WriteHole(bitmapAt);
         w.WriteRaw(bitmap);

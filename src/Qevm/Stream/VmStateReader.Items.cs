@@ -56,19 +56,32 @@ public sealed partial class VmStateReader
         return b;
     }
 
+    /// <summary>
+    /// Where the current <see cref="IterativeItemKind.RamMappedRegion"/>'s bitmap and page area start, relative to the
+    /// region (the header's offsets are absolute in the file QEMU wrote: see <see cref="VmStateReaderOptions.MappedRamBase"/>).
+    /// </summary>
+    public (long BitmapAt, long PagesAt) MappedRegionLayout
+    {
+        get
+        {
+            var (_, m) = MappedRegion();
+            return ((long)m.BitmapOffset - _mappedRamBase - _item.Offset, (long)m.PagesOffset - _mappedRamBase - _item.Offset);
+        }
+    }
+
     /// <summary>The current <see cref="IterativeItemKind.RamMappedRegion"/>'s page count and bitmap.</summary>
     public (long Pages, byte[] Bitmap) ReadMappedBitmap()
     {
         var (block, m) = MappedRegion();
         long pages = (long)(block.UsedLength / m.PageSize);
-        return (pages, ReadRegion((long)m.BitmapOffset - _item.Offset, MappedRamHeader.BitmapLength(pages)));
+        return (pages, ReadRegion(MappedRegionLayout.BitmapAt, MappedRamHeader.BitmapLength(pages)));
     }
 
     /// <summary>Page <paramref name="index"/> of the current mapped-ram region, from the page area.</summary>
     public void ReadMappedPage(long index, Span<byte> page)
     {
         var (_, m) = MappedRegion();
-        ReadRegion((long)m.PagesOffset - _item.Offset + index * (long)m.PageSize, page);
+        ReadRegion(MappedRegionLayout.PagesAt + index * (long)m.PageSize, page);
     }
 
     private (RamBlock, MappedRamHeader) MappedRegion() =>
@@ -284,8 +297,9 @@ public sealed partial class VmStateReader
         {
             // The block's bitmap and pages live out of band; the stream resumes after them (§11.6).
             long here = at + pos;
-            long resume = (long)Math.Min(mh.PagesOffset + used, long.MaxValue);
-            if (mh.Version != 1 || mh.PageSize == 0 || (long)mh.BitmapOffset < here || resume < here || (long)mh.BitmapOffset > resume)
+            long bitmapAt = (long)Math.Min(mh.BitmapOffset, long.MaxValue) - _mappedRamBase;
+            long resume = (long)Math.Min(mh.PagesOffset + used, long.MaxValue) - _mappedRamBase;
+            if (mh.Version != 1 || mh.PageSize == 0 || bitmapAt < here || resume < here || bitmapAt > resume)
                 throw new VmStateFormatException(VmStateError.BadRam, here - 28, "a mapped-ram header (version 1, offsets after it)",
                     string.Create(CultureInfo.InvariantCulture, $"version {mh.Version}, bitmap 0x{mh.BitmapOffset:x}, pages 0x{mh.PagesOffset:x}"));
             _pendingRegion = (block, here, resume - here);
@@ -298,7 +312,7 @@ public sealed partial class VmStateReader
         var mh = r.Block.MappedRam!.Value;
         long pages = (long)(r.Block.UsedLength / mh.PageSize);
         long bitmapBytes = MappedRamHeader.BitmapLength(pages);
-        long bitmapAt = (long)mh.BitmapOffset - r.Offset;
+        long bitmapAt = (long)mh.BitmapOffset - _mappedRamBase - r.Offset;
         long present = 0;
         if (bitmapAt + bitmapBytes <= r.Length && bitmapAt + bitmapBytes <= _options.MaxRecordLength)
         {

@@ -52,6 +52,7 @@ public sealed partial class VmStateReader : IDisposable
         _description = OwnTrailer ?? _options.Description;
         _in = InputCursor.Open(input, _options.MaxRecordLength, _options.MemoryMap);
         _mapped = _in as MappedCursor;
+        _mappedRamBase = _options.MappedRamBase ?? (input as WindowStream)?.MappedRamBase ?? 0;
     }
 
     private readonly Trailer? _description;
@@ -59,6 +60,7 @@ public sealed partial class VmStateReader : IDisposable
     // The same cursor as _in when the input is mapped: calls through the sealed type are direct (and inlined)
     // in the per-record hot path, where a virtual call per RAM record shows.
     private readonly MappedCursor? _mapped;
+    private readonly long _mappedRamBase;
 
     /// <summary>The stream's own trailer: found ahead on a seekable input, else once <see cref="RecordType.VmDescription"/> is read.</summary>
     public Trailer? OwnTrailer { get; private set; }

@@ -17,6 +17,13 @@ public sealed record VmStateReaderOptions
     /// <summary>Map a regular file into memory instead of reading it through a buffer. Default true.</summary>
     public bool MemoryMap { get; init; } = true;
 
+    /// <summary>
+    /// The file offset of the stream's first byte when mapped-ram offsets (absolute in the file QEMU wrote) count from
+    /// an earlier start: QEMU wrote the stream at <c>file:PATH,offset=N</c> and the input begins at N. Null: 0, or what
+    /// the input says (a libvirt sparse save image opened through <see cref="VmStateInput"/>).
+    /// </summary>
+    public long? MappedRamBase { get; init; }
+
     /// <summary>Largest record the reader holds in memory (FULL payload, lookahead, trailer). Default 256 MiB.</summary>
     public int MaxRecordLength { get; init; } = 256 << 20;
 

@@ -182,4 +182,51 @@ public sealed class Qemu10Tests : IDisposable
         dest.Execute("pmemsave", new JsonObject { ["val"] = 0, ["size"] = RamSize, ["filename"] = loaded });
         Assert.Equal(File.ReadAllBytes(truth), File.ReadAllBytes(loaded));
     }
+
+    [Fact]
+    public void LibvirtSparseImage_MappedRamAtAnOffset_IsRead_Edited_AndLoadedByQemu10()
+    {
+        // What a libvirt sparse save image (format 6) is: the libvirt header, then a mapped-ram stream that QEMU wrote
+        // at file:PATH,offset=N, whose offsets count from the file's start. Bookworm's libvirt cannot write one, so the
+        // test writes the header into the first N bytes of QEMU 10's own file.
+        const long n = 1 << 20;
+        var image = Path.Combine(_dir, "sparse.save");
+        var truth = Path.Combine(_dir, "pmemsave.bin");
+        using (var src = Qemu10.Start(Machine))
+        {
+            Thread.Sleep(1000);
+            src.Execute("stop");
+            src.Execute("pmemsave", new JsonObject { ["val"] = 0, ["size"] = RamSize, ["filename"] = truth });
+            src.Execute("migrate-set-capabilities", new JsonObject { ["capabilities"] = Capabilities("mapped-ram", "multifd") });
+            src.Execute("migrate", new JsonObject { ["uri"] = $"file:{image},offset={n}" });
+            src.WaitForMigrationStatus(TimeSpan.FromSeconds(60), "completed");
+        }
+        var header = Containers.ContainerBytes.Libvirt([], format: 6, dataLen: (uint)(n - 92));
+        Assert.Equal(n, header.Length);
+        using (var f = new FileStream(image, FileMode.Open, FileAccess.Write))
+            f.Write(header);
+
+        var (code, _, err) = RunQevm("check", image);
+        Assert.True(code == 0, err);
+        var info = System.Text.Json.Nodes.JsonNode.Parse(RunQevm("info", image, "--json").Out)!;
+        Assert.Equal("sparse", (string)info["container"]!["compression"]!);
+        Assert.Equal(n, (long)info["container"]!["stream_offset"]!);
+        Assert.True((bool)info["ram"]!["mapped_ram"]!);
+        var outDir = Path.Combine(_dir, "out");
+        (code, _, err) = RunQevm("extract", image, "-o", outDir, "--ram-only");
+        Assert.True(code == 0, err);
+        Assert.Equal(File.ReadAllBytes(truth), File.ReadAllBytes(Path.Combine(outDir, "ram", "pc.ram")));
+
+        // set keeps the header, the offsets and the holes; QEMU 10 loads the stream at the same offset.
+        var edited = Path.Combine(_dir, "edited.save");
+        (code, _, err) = RunQevm("set", image, "-o", edited, "cpu#0/env.regs[0]=0x1122334455667788");
+        Assert.True(code == 0, err);
+        Assert.Equal(header, File.ReadAllBytes(edited).AsSpan(0, (int)n).ToArray());
+        Assert.True(AllocatedBytes(edited) < new FileInfo(edited).Length / 4, "the edited image stays sparse");
+        using var dest = LoadDeferred($"file:{edited},offset={n}", "mapped-ram", "multifd");
+        Assert.Contains("0x1122334455667788", Hmp(dest, "print $eax", 0), StringComparison.Ordinal);
+        var loaded = Path.Combine(_dir, "loaded.bin");
+        dest.Execute("pmemsave", new JsonObject { ["val"] = 0, ["size"] = RamSize, ["filename"] = loaded });
+        Assert.Equal(File.ReadAllBytes(truth), File.ReadAllBytes(loaded));
+    }
 }
