@@ -87,6 +87,17 @@ public sealed class VmsdBuilder<T> where T : class
     {
         ArgumentNullException.ThrowIfNull(member);
         ArgumentOutOfRangeException.ThrowIfNegative(size);
+        return Add(new BufferField<T>(name, member, _ => size, since, exists));
+    }
+
+    /// <summary>
+    /// A byte buffer whose size the state gives (<c>VMSTATE_VBUFFER</c>, e.g. a length field declared before it):
+    /// on load the size is taken from the fields already loaded.
+    /// </summary>
+    public VmsdBuilder<T> VBuffer(string name, FieldAccessor<T, byte[]> member, Func<T, int> size, int since = 0, Func<T, int, bool>? exists = null)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        ArgumentNullException.ThrowIfNull(size);
         return Add(new BufferField<T>(name, member, size, since, exists));
     }
 
@@ -94,7 +105,7 @@ public sealed class VmsdBuilder<T> where T : class
     public VmsdBuilder<T> Unused(int size, int since = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(size);
-        return Add(new BufferField<T>("unused", null, size, since, null));
+        return Add(new BufferField<T>("unused", null, _ => size, since, null));
     }
 
     /// <summary>A nested state object with its own description (<c>VMSTATE_STRUCT</c>).</summary>
