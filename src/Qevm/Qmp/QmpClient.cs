@@ -102,14 +102,14 @@ public sealed partial class QmpClient : IAsyncDisposable, IDisposable
         var client = new QmpClient(endpoint, options, socket);
         try
         {
-            string what = "the QMP greeting";
+            string what = "QMP greeting";
             try
             {
                 var greeting = await client.ReadMessageAsync(limit.Token).ConfigureAwait(false)
                     ?? throw new QmpConnectionException($"QMP connection to {endpoint} closed before the greeting");
                 client.Greeting = QmpGreeting.FromJson(greeting);
                 client._readLoop = Task.Run(client.ReadLoopAsync, CancellationToken.None);
-                what = "the reply to qmp_capabilities";
+                what = "reply to qmp_capabilities";
                 await client.ExecuteAsync("qmp_capabilities", null, limit.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

@@ -170,7 +170,7 @@ public sealed class QmpClientTests
         await using (var peer = FakeQmpPeer.Unix(_ => Task.Delay(3000)))
         {
             var e = await Assert.ThrowsAsync<TimeoutException>(() => QmpClient.ConnectAsync(peer.Endpoint, Fast with { ConnectTimeout = TimeSpan.FromMilliseconds(300) }));
-            Assert.Contains("no the QMP greeting within 0.3 s", e.Message, StringComparison.Ordinal);
+            Assert.Contains("no QMP greeting within 0.3 s", e.Message, StringComparison.Ordinal);
         }
         var missing = Path.Combine(Path.GetTempPath(), "qevm-no-such-" + Guid.NewGuid().ToString("N"), "qmp.sock");
         var c = await Assert.ThrowsAsync<QmpConnectionException>(() => QmpClient.ConnectAsync(missing, Fast));

@@ -61,12 +61,13 @@ public sealed class QmpCommandTests
         {
             await p.HandshakeAsync();
             await p.ExpectAsync("query-status");
-            await Task.Delay(2000);
+            await Task.Delay(6000);
         });
-        var (code, output, err) = Run("qmp", peer.Endpoint, "status", "--timeout", "0.3");
+        // --timeout also bounds the greeting: long enough for a loaded machine to greet, short enough for the test.
+        var (code, output, err) = Run("qmp", peer.Endpoint, "status", "--timeout", "2");
         Assert.Equal(2, code);
         Assert.Equal("", output);
-        Assert.Equal($"qevm: QMP at {peer.Endpoint}: no reply to 'query-status' within 0.3 s\n", err);
+        Assert.Equal($"qevm: QMP at {peer.Endpoint}: no reply to 'query-status' within 2 s\n", err);
     }
 
     [Fact]
