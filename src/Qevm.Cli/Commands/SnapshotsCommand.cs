@@ -39,10 +39,7 @@ internal static class SnapshotsCommand
                 }
                 try
                 {
-                    using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-                    var img = Qcow2Image.Open(fs);
-                    using var state = img.OpenVmState(img.Find(s.Id));
-                    var info = StreamInfo.Read(state);
+                    var info = ReadState(path, s);
                     var ram = info.Ram is { } r ? string.Format(ci, "RAM {0} MiB in {1} block(s), {2} pages", (long)(r.Blocks.Aggregate(0UL, (t, b) => t + b.UsedLength) >> 20), r.Blocks.Count, r.Pages) : "no RAM";
                     output.Out.WriteLine($"{s.Id} {s.Name}: {info.Kind}, machine {info.Configuration?.Machine ?? "-"}, {info.Sections.Count} section records, {ram}");
                 }
@@ -57,8 +54,14 @@ internal static class SnapshotsCommand
         return cmd;
     }
 
-    // {"snapshots": [{id, name, vm_state_size, date, date_ns, vm_clock_ns, icount, disk_size, state | error}]}, where
-    // state is the record table `info --json` prints.
+    // The record table of one snapshot's VM state, read as every command reads it (--snapshot ID).
+    private static StreamInfo ReadState(string path, Qcow2Snapshot snapshot)
+    {
+        using var input = VmStateInput.Open(CommandRunner.OpenInput(path), new VmStateInputOptions { Snapshot = snapshot.Id });
+        return StreamInfo.Read(input);
+    }
+
+    // {"snapshots": [{the snapshot table entry's fields, "state": the record table `info --json` prints | "error"}]}.
     private static int WriteJson(CliOutput output, string path, Qcow2Image image)
     {
         int status = 0;
@@ -69,14 +72,7 @@ internal static class SnapshotsCommand
             foreach (var s in image.Snapshots)
             {
                 w.WriteStartObject();
-                w.WriteString("id", s.Id);
-                w.WriteString("name", s.Name);
-                w.WriteNumber("vm_state_size", s.VmStateSize);
-                w.WriteNumber("date", s.DateSeconds);
-                w.WriteNumber("date_ns", s.DateNanoseconds);
-                w.WriteNumber("vm_clock_ns", s.VmClockNanoseconds);
-                if (s.Icount is { } i && i != ulong.MaxValue) w.WriteNumber("icount", i); else w.WriteNull("icount");
-                if (s.DiskSize is { } d) w.WriteNumber("disk_size", d); else w.WriteNull("disk_size");
+                image.WriteSnapshotProperties(w, s);
                 if (s.VmStateSize == 0)
                 {
                     w.WriteNull("state");
@@ -85,10 +81,7 @@ internal static class SnapshotsCommand
                 {
                     try
                     {
-                        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-                        var img = Qcow2Image.Open(fs);
-                        using var state = img.OpenVmState(img.Find(s.Id));
-                        var info = StreamInfo.Read(state);
+                        var info = ReadState(path, s);
                         w.WritePropertyName("state");
                         info.WriteJson(w);
                     }

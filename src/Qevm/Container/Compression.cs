@@ -44,12 +44,14 @@ public static class Compression
         ArgumentNullException.ThrowIfNull(input);
         if (format == StreamCompression.Lzop)
             throw new NotSupportedException("lzop-compressed streams are not supported (no maintained .NET lzop library): decompress with `lzop -dc` and pipe the result");
+        if (format is < StreamCompression.Raw or > StreamCompression.Sparse)
+            throw new NotSupportedException($"unknown compression {(int)format}");
         System.IO.Stream inner;
         try
         {
             inner = Open(input, format);
         }
-        catch (Exception e) when (DecompressedStream.IsDecompressorError(e) && e is not NotSupportedException)
+        catch (Exception e) when (DecompressedStream.IsDecompressorError(e))
         {
             // Some decompressors read their stream header at once (bzip2): bad data fails here already.
             input.Dispose();
@@ -66,7 +68,7 @@ public static class Compression
             StreamCompression.Bzip2 => SharpCompress.Compressors.BZip2.BZip2Stream.Create(input, SharpCompress.Compressors.CompressionMode.Decompress, decompressConcatenated: true, leaveOpen: false),
             StreamCompression.Xz => new SharpCompress.Compressors.Xz.XZStream(input),
             StreamCompression.Zstd => new ZstdSharp.DecompressionStream(input, leaveOpen: false),
-            _ => throw new NotSupportedException($"unknown compression {(int)format}"),
+            _ => throw new System.Diagnostics.UnreachableException(), // Decompress checked the format
         };
 
     /// <summary>A stream that compresses what is written to it into <paramref name="output"/>; dispose it to finish.</summary>

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 
 namespace Qevm;
 
@@ -170,6 +171,28 @@ public sealed class Qcow2Image
         int shift = ClusterBits + L2Bits;
         ulong l1Index = (size + (1UL << shift) - 1) >> shift;
         return (long)(l1Index << shift);
+    }
+
+    /// <summary>
+    /// Writes a snapshot table entry's fields as JSON properties into the object being written (what <c>info --json</c>
+    /// shows under <c>container.snapshot</c> and <c>snapshots --json</c> for each snapshot).
+    /// </summary>
+    public void WriteSnapshotProperties(Utf8JsonWriter writer, Qcow2Snapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(snapshot);
+        writer.WriteString("id", snapshot.Id);
+        writer.WriteString("name", snapshot.Name);
+        writer.WriteNumber("l1_table_offset", snapshot.L1TableOffset);
+        writer.WriteNumber("l1_size", snapshot.L1Size);
+        writer.WriteNumber("date_sec", snapshot.DateSeconds);
+        writer.WriteNumber("date_nsec", snapshot.DateNanoseconds);
+        writer.WriteNumber("vm_clock_nsec", snapshot.VmClockNanoseconds);
+        writer.WriteNumber("vm_state_size", snapshot.VmStateSize);
+        writer.WriteNumber("extra_data_size", snapshot.ExtraDataSize);
+        if (snapshot.DiskSize is { } d) writer.WriteNumber("disk_size", d); else writer.WriteNull("disk_size");
+        if (snapshot.Icount is { } i && i != ulong.MaxValue) writer.WriteNumber("icount", i); else writer.WriteNull("icount");
+        writer.WriteNumber("vm_state_offset", VmStateOffset(snapshot));
     }
 
     /// <summary>The snapshot's VM state as a read-only, seekable stream (<see cref="Qcow2Snapshot.VmStateSize"/> bytes).</summary>

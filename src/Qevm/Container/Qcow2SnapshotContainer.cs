@@ -29,17 +29,7 @@ public sealed class Qcow2SnapshotContainer(Qcow2Image image, Qcow2Snapshot snaps
         writer.WriteNumber("nb_snapshots", Image.Snapshots.Count);
         writer.WriteNumber("snapshots_offset", Image.SnapshotsOffset);
         writer.WriteStartObject("snapshot");
-        writer.WriteString("id", Snapshot.Id);
-        writer.WriteString("name", Snapshot.Name);
-        writer.WriteNumber("l1_table_offset", Snapshot.L1TableOffset);
-        writer.WriteNumber("l1_size", Snapshot.L1Size);
-        writer.WriteNumber("date_sec", Snapshot.DateSeconds);
-        writer.WriteNumber("date_nsec", Snapshot.DateNanoseconds);
-        writer.WriteNumber("vm_clock_nsec", Snapshot.VmClockNanoseconds);
-        writer.WriteNumber("vm_state_size", Snapshot.VmStateSize);
-        writer.WriteNumber("extra_data_size", Snapshot.ExtraDataSize);
-        if (Snapshot.DiskSize is { } d) writer.WriteNumber("disk_size", d); else writer.WriteNull("disk_size");
-        writer.WriteNumber("vm_state_offset", Image.VmStateOffset(Snapshot));
+        Image.WriteSnapshotProperties(writer, Snapshot);
         writer.WriteEndObject();
         writer.WriteEndObject();
     }

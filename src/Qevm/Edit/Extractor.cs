@@ -127,16 +127,7 @@ public static class Extractor
                     var (pf, pw) = Get(item.Block!, r.PageSize);
                     // From a mapped input, pages are written from the mapping itself (flushed before it moves).
                     _stable ??= GatherWriter.Supported && r.KeepItemData(Flush);
-                    if (_stable == true)
-                    {
-                        if (_runLength > 0) Flush();
-                        _gather.Append(pf, (long)item.Address, r.ItemData);
-                        pw[(int)((long)item.Address / _page.Length)] = true;
-                    }
-                    else
-                    {
-                        Write(pf, pw, item.Address, r.ItemData);
-                    }
+                    Write(pf, pw, item.Address, r.ItemData, fromMapping: _stable == true);
                     break;
                 case IterativeItemKind.RamCompressedPage:
                     var (cf, cw) = Get(item.Block!, r.PageSize);
@@ -177,8 +168,16 @@ public static class Extractor
         private readonly GatherWriter _gather = new();
         private bool? _stable;
 
-        private void Write(SafeFileHandle f, System.Collections.BitArray w, ulong address, ReadOnlySpan<byte> data)
+        // fromMapping: data stays valid until the input's window moves, so it is queued for pwritev, not copied.
+        private void Write(SafeFileHandle f, System.Collections.BitArray w, ulong address, ReadOnlySpan<byte> data, bool fromMapping = false)
         {
+            w[(int)((long)address / _page.Length)] = true;
+            if (fromMapping)
+            {
+                if (_runLength > 0) Flush();
+                _gather.Append(f, (long)address, data);
+                return;
+            }
             if (_gather.Pending) _gather.Flush();
             if (_runFile != f || (long)address != _runStart + _runLength || _runLength + data.Length > RunLimit)
             {
@@ -188,7 +187,6 @@ public static class Extractor
             }
             data.CopyTo(_run.AsSpan(_runLength));
             _runLength += data.Length;
-            w[(int)((long)address / _page.Length)] = true;
         }
 
         private void Flush()

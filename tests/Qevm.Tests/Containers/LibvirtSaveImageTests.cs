@@ -16,13 +16,7 @@ public sealed class LibvirtSaveImageTests : IDisposable
         return path;
     }
 
-    internal static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Qevm.Cli.Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    internal static (int Code, string Out, string Err) Run(params string[] args) => global::Qevm.Tests.Cli.QevmCli.Run(args);
 
     private static JsonNode Info(string path, params string[] extra)
     {

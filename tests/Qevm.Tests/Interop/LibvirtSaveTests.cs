@@ -25,13 +25,7 @@ public sealed class LibvirtSaveTests(LibvirtDaemons libvirt) : IClassFixture<Lib
 
     private static string Virsh(params string[] args) => ProgramRunner.Check("virsh", ["-c", "qemu:///system", .. args]);
 
-    private static (int Code, string Out, string Err) Qevm(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = global::Qevm.Cli.Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Qevm(params string[] args) => global::Qevm.Tests.Cli.QevmCli.Run(args);
 
     private string Save(string format)
     {

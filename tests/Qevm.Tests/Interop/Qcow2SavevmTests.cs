@@ -14,13 +14,7 @@ public sealed class Qcow2SavevmTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Out, string Err) Qevm(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = global::Qevm.Cli.Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Qevm(params string[] args) => global::Qevm.Tests.Cli.QevmCli.Run(args);
 
     [Fact]
     public void SavevmSnapshots_AreListedCheckedDumpedAndExtracted()

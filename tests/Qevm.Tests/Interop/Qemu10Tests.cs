@@ -23,16 +23,7 @@ public sealed class Qemu10Tests : IDisposable
     private static JsonArray Capabilities(params string[] names) =>
         [.. names.Select(n => (JsonNode)new JsonObject { ["capability"] = n, ["state"] = true })];
 
-    private static string Hmp(QemuProcess q, string line, int cpu) =>
-        q.Execute("human-monitor-command", new JsonObject { ["command-line"] = line, ["cpu-index"] = cpu }).GetString() ?? "";
-
-    private static (int Code, string Out, string Err) RunQevm(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = global::Qevm.Cli.Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) RunQevm(params string[] args) => global::Qevm.Tests.Cli.QevmCli.Run(args);
 
     // Allocated bytes of a file (st_blocks * 512): mapped-ram files must stay sparse.
     private static long AllocatedBytes(string path)
@@ -111,8 +102,8 @@ public sealed class Qemu10Tests : IDisposable
         Assert.Equal(1, diffCode);
         Assert.Equal(2, diff.TrimEnd('\n').Split('\n').Length);
         using var dest = LoadDeferred($"exec:cat '{edited}'");
-        Assert.Contains("0x1122334455667788", Hmp(dest, "print $eax", 0), StringComparison.Ordinal);
-        Assert.Contains("EBX=0badc0de", Hmp(dest, "info registers", 1), StringComparison.Ordinal);
+        Assert.Contains("0x1122334455667788", dest.Hmp("print $eax", 0), StringComparison.Ordinal);
+        Assert.Contains("EBX=0badc0de", dest.Hmp("info registers", 1), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -177,7 +168,7 @@ public sealed class Qemu10Tests : IDisposable
         Assert.StartsWith("cpu#0/env.regs[0]: ", Assert.Single(diff.TrimEnd('\n').Split('\n')), StringComparison.Ordinal);
 
         using var dest = LoadDeferred("file:" + edited, "mapped-ram", "multifd");
-        Assert.Contains("0x1122334455667788", Hmp(dest, "print $eax", 0), StringComparison.Ordinal);
+        Assert.Contains("0x1122334455667788", dest.Hmp("print $eax", 0), StringComparison.Ordinal);
         var loaded = Path.Combine(_dir, "loaded.bin");
         dest.Execute("pmemsave", new JsonObject { ["val"] = 0, ["size"] = RamSize, ["filename"] = loaded });
         Assert.Equal(File.ReadAllBytes(truth), File.ReadAllBytes(loaded));
@@ -224,7 +215,7 @@ public sealed class Qemu10Tests : IDisposable
         Assert.Equal(header, File.ReadAllBytes(edited).AsSpan(0, (int)n).ToArray());
         Assert.True(AllocatedBytes(edited) < new FileInfo(edited).Length / 4, "the edited image stays sparse");
         using var dest = LoadDeferred($"file:{edited},offset={n}", "mapped-ram", "multifd");
-        Assert.Contains("0x1122334455667788", Hmp(dest, "print $eax", 0), StringComparison.Ordinal);
+        Assert.Contains("0x1122334455667788", dest.Hmp("print $eax", 0), StringComparison.Ordinal);
         var loaded = Path.Combine(_dir, "loaded.bin");
         dest.Execute("pmemsave", new JsonObject { ["val"] = 0, ["size"] = RamSize, ["filename"] = loaded });
         Assert.Equal(File.ReadAllBytes(truth), File.ReadAllBytes(loaded));

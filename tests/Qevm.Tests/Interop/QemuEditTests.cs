@@ -14,9 +14,6 @@ public sealed class QemuEditTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static string Hmp(QemuProcess q, string line, int cpu) =>
-        q.Execute("human-monitor-command", new JsonObject { ["command-line"] = line, ["cpu-index"] = cpu }).GetString() ?? "";
-
     [Fact]
     public void SetRegisters_QemuLoadsTheStream_AndShowsThem()
     {
@@ -44,9 +41,9 @@ public sealed class QemuEditTests : IDisposable
         Assert.Equal("completed", dest.WaitForMigrationStatus(TimeSpan.FromSeconds(30), "completed", "failed"));
         // SeaBIOS leaves the CPU outside 64-bit mode, so `info registers` shows EAX (the low 32 bits) and
         // `print $eax` the whole register.
-        Assert.Contains("EAX=55667788", Hmp(dest, "info registers", 0), StringComparison.Ordinal);
-        Assert.Contains("0x1122334455667788", Hmp(dest, "print $eax", 0), StringComparison.Ordinal);
-        Assert.Contains("EBX=0badc0de", Hmp(dest, "info registers", 1), StringComparison.Ordinal);
+        Assert.Contains("EAX=55667788", dest.Hmp("info registers", 0), StringComparison.Ordinal);
+        Assert.Contains("0x1122334455667788", dest.Hmp("print $eax", 0), StringComparison.Ordinal);
+        Assert.Contains("EBX=0badc0de", dest.Hmp("info registers", 1), StringComparison.Ordinal);
     }
 
     [Fact]

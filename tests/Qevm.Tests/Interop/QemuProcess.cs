@@ -217,6 +217,10 @@ internal sealed class QemuProcess : IDisposable
         return result.ValueKind == JsonValueKind.String ? result.GetString() ?? string.Empty : result.GetRawText();
     }
 
+    /// <summary>Runs a human monitor command line on one CPU (<c>cpu-index</c>) and returns what it printed.</summary>
+    public string Hmp(string line, int cpu) =>
+        Execute("human-monitor-command", new JsonObject { ["command-line"] = line, ["cpu-index"] = cpu }).GetString() ?? "";
+
     /// <summary><c>xen-save-devices-state</c> with <c>live=false</c>: the device sections only, to <paramref name="path"/>.</summary>
     public void SaveDevices(string path)
     {

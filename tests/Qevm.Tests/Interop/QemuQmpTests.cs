@@ -20,13 +20,7 @@ public sealed class QemuQmpTests : IDisposable
 
     private string In(string name) => Path.Combine(_dir, name);
 
-    private static (int Code, string Out, string Err) Cli(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Qevm.Cli.Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Cli(params string[] args) => global::Qevm.Tests.Cli.QevmCli.Run(args);
 
     private static int FreeTcpPort()
     {

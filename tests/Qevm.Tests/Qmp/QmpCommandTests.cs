@@ -3,13 +3,7 @@ namespace Qevm.Tests.Qmp;
 /// <summary><c>qevm qmp</c> against a scripted peer: output, one-line errors and exit codes 0/1/2.</summary>
 public sealed class QmpCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Qevm.Cli.Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => global::Qevm.Tests.Cli.QevmCli.Run(args);
 
     [Fact]
     public async Task Status_PrintsTheRunState()

@@ -16,13 +16,7 @@ public sealed class ServeCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Out, string Err) Cli(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Qevm.Cli.Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Cli(params string[] args) => global::Qevm.Tests.Cli.QevmCli.Run(args);
 
     private (Task<int> Server, string Socket) Serve(params string[] extra)
     {
