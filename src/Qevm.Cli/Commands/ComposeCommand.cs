@@ -21,22 +21,16 @@ internal static class ComposeCommand
                 input.CopyTo(ms);
                 json = ms.ToArray();
             }
-            VmStateContainer? container = null;
             try
             {
-                using var doc = System.Text.Json.JsonDocument.Parse(json);
-                if (doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && doc.RootElement.TryGetProperty("container", out var c))
-                    container = VmStateContainer.FromJson(c);
+                var container = StateComposer.ReadContainer(json);
+                CommandRunner.WriteState(pr, pr.GetValue(outOption)!, container, o => StateComposer.Compose(json, o));
             }
-            catch (System.Text.Json.JsonException)
+            catch (VmStateFormatException e) when (e.JsonPath == "$.records" && e.Found == "nothing")
             {
-                // Compose reports what is wrong with the JSON.
+                output.Error.WriteLine("qevm: invalid: " + e.Message + " (give the output of `qevm dump --json` without --section)");
+                return Program.InvalidInput;
             }
-            catch (Exception e) when (e is KeyNotFoundException or FormatException or InvalidOperationException)
-            {
-                throw new ArgumentException("the \"container\" of the dump is not complete: " + e.Message, e);
-            }
-            CommandRunner.WriteState(pr, pr.GetValue(outOption)!, container, o => StateComposer.Compose(json, o));
             return 0;
         }));
         return cmd;

@@ -1,81 +1,142 @@
-using System.Buffers;
-using System.Buffers.Binary;
 using System.Globalization;
 using System.Text.Json;
 
 namespace Qevm;
 
 /// <summary>
-/// Writes a stream from the <c>dump --json</c> form (possibly edited): the records in order, FULL sections
-/// encoded from their fields (types, sizes and values; range-checked) or from their raw hex.
+/// Writes a stream from the <c>dump --json</c> form (possibly edited): the records in order, FULL sections from
+/// their raw hex or from their fields, built into a value tree (<see cref="VmStruct"/>, checked by
+/// <see cref="ValueParser"/>) and encoded by <see cref="VmStateCodec.Encode"/>. Every node keeps the size the dump
+/// gave it. Anything wrong in the JSON is a <see cref="VmStateFormatException"/> naming its JSON path.
 /// </summary>
 public static class StateComposer
 {
+    private const VmStateError Bad = VmStateError.BadDocument;
+    private const int MaxDepth = 512;
+
     /// <summary>Writes the stream <paramref name="json"/> describes to <paramref name="output"/>.</summary>
     public static void Compose(ReadOnlyMemory<byte> json, System.IO.Stream output)
     {
-        JsonDocument doc;
-        try
+        using var doc = JsonCursor.Parse(json, Bad, "the JSON of `dump --json`", maxDepth: MaxDepth);
+        var root = JsonCursor.Root(doc, Bad);
+        root.ExpectKind(JsonValueKind.Object, "an object (the output of `dump --json`)");
+        var records = root.Required("records", "the records of the stream");
+        using var w = new VmStateWriter(output, leaveOpen: true);
+        foreach (var r in records.Items())
         {
-            doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 512 });
-        }
-        catch (JsonException e)
-        {
-            throw new ArgumentException("not JSON: " + e.Message, e);
-        }
-        using (doc)
-        {
-            var root = doc.RootElement;
-            if (!root.TryGetProperty("records", out var records))
-                throw new ArgumentException("no \"records\": give the output of `qevm dump --json` without --section");
-            var sections = root.GetProperty("sections");
-            using var w = new VmStateWriter(output, leaveOpen: true);
-            foreach (var r in records.EnumerateArray())
+            var typeAt = r.Required("type", "a record type");
+            string type = typeAt.String();
+            switch (type)
             {
-                string type = r.GetProperty("type").GetString() ?? "";
-                switch (type)
-                {
-                    case "header":
-                        w.WriteHeader(r.GetProperty("version").GetUInt32());
-                        break;
-                    case "configuration":
-                        w.WriteRaw([0x07]);
-                        w.WriteRaw(Convert.FromHexString(r.GetProperty("hex").GetString() ?? ""));
-                        break;
-                    case "command":
-                        w.WriteCommand(r.GetProperty("cmd").GetUInt16(), Convert.FromHexString(r.GetProperty("hex").GetString() ?? ""));
-                        break;
-                    case "full":
-                        var s = sections[r.GetProperty("section").GetInt32()];
-                        w.WriteSectionHeader(RecordType.SectionFull, Header(s));
-                        w.WriteSectionData(EncodeSection(s));
-                        break;
-                    case "start" or "part" or "end":
-                        w.WriteSectionHeader(type == "start" ? RecordType.SectionStart : type == "part" ? RecordType.SectionPart : RecordType.SectionEnd, Header(r));
-                        foreach (var item in r.GetProperty("items").EnumerateArray())
-                        {
-                            if (item.ValueKind == JsonValueKind.String) w.WriteSectionData(Convert.FromHexString(item.GetString() ?? ""));
-                            else WriteRegion(item, w);
-                        }
-                        break;
-                    case "footer":
-                        w.WriteFooter(r.GetProperty("section_id").GetUInt32());
-                        break;
-                    case "eof":
-                        w.WriteEof();
-                        break;
-                    case "trailer":
-                        w.WriteTrailer(System.Text.Encoding.Latin1.GetBytes(r.GetProperty("json").GetString() ?? ""));
-                        break;
-                    default:
-                        throw new ArgumentException($"unknown record type '{type}'");
-                }
+                case "header":
+                    w.WriteHeader(r.Required("version").UInt32());
+                    break;
+                case "configuration":
+                    w.WriteRaw([0x07]);
+                    w.WriteRaw(r.Required("hex").Hex());
+                    break;
+                case "command":
+                    ushort cmd = r.Required("cmd").UInt16();
+                    var hexAt = r.Required("hex");
+                    var payload = hexAt.Hex();
+                    if (payload.Length > ushort.MaxValue) throw hexAt.Refuse("a command payload has at most 65535 bytes");
+                    w.WriteCommand(cmd, payload);
+                    break;
+                case "full":
+                    var s = root.Required("sections", "the sections the records refer to")[r.Required("section").Int32()];
+                    var header = Header(s);
+                    var data = EncodeSection(s, json.Length);
+                    w.WriteSectionHeader(RecordType.SectionFull, header);
+                    w.WriteSectionData(data);
+                    break;
+                case "start" or "part" or "end":
+                    w.WriteSectionHeader(type == "start" ? RecordType.SectionStart : type == "part" ? RecordType.SectionPart : RecordType.SectionEnd, Header(r));
+                    foreach (var item in r.Required("items").Items())
+                    {
+                        if (item.Kind == JsonValueKind.String) w.WriteSectionData(item.Hex());
+                        else if (item.Kind == JsonValueKind.Object) WriteRegionAt(item, w);
+                        else throw item.Fail("hex bytes (a string) or a mapped-ram region (an object)");
+                    }
+                    break;
+                case "footer":
+                    w.WriteFooter(r.Required("section_id").UInt32());
+                    break;
+                case "eof":
+                    w.WriteEof();
+                    break;
+                case "trailer":
+                    w.WriteTrailer(System.Text.Encoding.Latin1.GetBytes(r.Required("json").String()));
+                    break;
+                default:
+                    throw typeAt.Fail("a record type (header, configuration, command, full, start, part, end, footer, eof, trailer)", JsonCursor.Shown(type));
             }
         }
     }
 
-    private static SectionHeader Header(JsonElement e) => new(e.GetProperty("section_id").GetUInt32(), e.GetProperty("idstr").GetString() ?? "",
-        e.GetProperty("instance_id").GetUInt32(), e.GetProperty("version_id").GetUInt32());
+    /// <summary>
+    /// The container the dump names (<c>"container"</c>: a libvirt save header, a compression), or null for a
+    /// bare stream; a container that is not complete is a <see cref="VmStateFormatException"/> naming its path.
+    /// </summary>
+    public static VmStateContainer? ReadContainer(ReadOnlyMemory<byte> json)
+    {
+        using var doc = JsonCursor.Parse(json, Bad, "the JSON of `dump --json`", maxDepth: MaxDepth);
+        var root = JsonCursor.Root(doc, Bad);
+        if (root.Kind != JsonValueKind.Object || !root.TryGet("container", out var c)) return null;
+        var kind = c.Required("kind", "a container kind");
+        switch (kind.String())
+        {
+            case "libvirt":
+                c.Required("xml").String();
+                if (c.TryGet("cookie", out var cookie)) cookie.String();
+                c.Required("magic").String();
+                c.Required("byte_order").String();
+                foreach (var n in (string[])["data_len", "version", "was_running", "format", "cookie_offset"]) c.Required(n).UInt32();
+                break;
+            case "compressed":
+                var name = c.Required("compression");
+                try
+                {
+                    Compression.Parse(name.String());
+                }
+                catch (ArgumentException)
+                {
+                    throw name.Fail("raw, gzip, bzip2, xz, lzop or zstd", JsonCursor.Shown(name.String()));
+                }
+                break;
+            default:
+                return null;
+        }
+        try
+        {
+            return VmStateContainer.FromJson(c.Element);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or KeyNotFoundException or FormatException or OverflowException)
+        {
+            throw c.Refuse("a container that cannot be written (" + e.GetType().Name + ")");
+        }
+    }
+
+    private static SectionHeader Header(JsonCursor e)
+    {
+        var idstrAt = e.Required("idstr");
+        string idstr = idstrAt.String();
+        int length = System.Text.Encoding.Latin1.GetByteCount(idstr);
+        if (length is 0 or > 255) throw idstrAt.Fail("an idstr of 1 to 255 bytes", length.ToString(CultureInfo.InvariantCulture) + " bytes");
+        return new(e.Required("section_id").UInt32(), idstr, e.Required("instance_id").UInt32(), e.Required("version_id").UInt32());
+    }
+
+    // The region's reader is below; what it cannot read is named by the item's path.
+    private static void WriteRegionAt(JsonCursor item, VmStateWriter w)
+    {
+        try
+        {
+            WriteRegion(item.Element, w);
+        }
+        catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException or OverflowException)
+        {
+            throw item.Refuse("not a mapped-ram region as `dump --json` writes it (" + e.GetType().Name + ")");
+        }
+    }
 
     private static void WriteRegion(JsonElement m, VmStateWriter w)
     {
@@ -98,111 +159,98 @@ public static class StateComposer
         w.WriteHole(length - at);
     }
 
-    private static byte[] EncodeSection(JsonElement s)
+    private static byte[] EncodeSection(JsonCursor s, int documentLength)
     {
-        if (s.TryGetProperty("raw", out var raw)) return Convert.FromHexString(raw.GetString() ?? "");
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        EncodeFields(s.GetProperty("fields"), buffer);
-        return buffer.WrittenSpan.ToArray();
+        if (s.TryGet("raw", out var raw)) return raw.Hex();
+        string name = s.TryGet("vmsd_name", out var n) ? n.String() : "";
+        var root = BuildStruct(s.Required("fields", "the fields of the section"), name, null, documentLength);
+        return VmStateCodec.Encode(root);
     }
 
-    private static void EncodeFields(JsonElement fields, System.Buffers.ArrayBufferWriter<byte> w)
+    private static VmStruct BuildStruct(JsonCursor fields, string name, uint? subsectionVersion, int documentLength)
     {
-        foreach (var f in fields.EnumerateArray()) EncodeValue(f, w);
-    }
-
-    // Every node keeps the size dump gave it: a wrong element count or a buffer of another length is refused.
-    private static void EncodeValue(JsonElement v, System.Buffers.ArrayBufferWriter<byte> w)
-    {
-        int before = w.WrittenCount;
-        EncodeNode(v, w);
-        if (v.TryGetProperty("size", out var size) && size.GetInt32() != w.WrittenCount - before)
+        var st = new VmStruct { Description = new VmStateDescription(name, 0, []), SubsectionVersion = subsectionVersion };
+        foreach (var f in fields.Items())
         {
-            string path = v.TryGetProperty("path", out var p) ? p.GetString() ?? "" : "";
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"{path}: {w.WrittenCount - before} bytes where its size is {size.GetInt32()} (an element count or a length changed)"));
+            var nameAt = f.Required("name", "the member's name");
+            string member = nameAt.String();
+            var value = BuildValue(f, member, documentLength);
+            if (value is VmStruct { SubsectionVersion: not null } && System.Text.Encoding.Latin1.GetByteCount(member) is 0 or > 255)
+                throw nameAt.Fail("a subsection name of 1 to 255 bytes", JsonCursor.Shown(member));
+            st.Members.Add(new(member, value));
         }
+        return st;
     }
 
-    private static void EncodeNode(JsonElement v, System.Buffers.ArrayBufferWriter<byte> w)
+    // One node of the tree, with the size dump gave it: a wrong element count or a buffer of another length is refused.
+    private static VmValue BuildValue(JsonCursor v, string member, int documentLength)
     {
-        string type = v.GetProperty("type").GetString() ?? "";
-        string path = v.TryGetProperty("path", out var p) ? p.GetString() ?? "" : "";
-        if (v.TryGetProperty("elements", out var elements))
+        string type = v.Required("type", "a type").String();
+        string path = v.TryGet("path", out var p) && p.Kind == JsonValueKind.String ? p.String() : "";
+        int? size = v.TryGet("size", out var sizeAt) ? sizeAt.Int32(0, documentLength) : null;
+        VmValue node;
+        if (v.TryGet("elements", out var elements))
         {
-            foreach (var e in elements.EnumerateArray()) EncodeValue(e, w);
-            return;
+            var array = new VmArray();
+            foreach (var e in elements.Items()) array.Elements.Add(BuildValue(e, member, documentLength));
+            node = array;
         }
-        if (type == "subsection")
+        else if (type == "subsection")
         {
-            var name = System.Text.Encoding.Latin1.GetBytes(v.GetProperty("name").GetString() ?? "");
-            var head = w.GetSpan(6 + name.Length);
-            head[0] = 0x05;
-            head[1] = (byte)name.Length;
-            name.CopyTo(head[2..]);
-            BinaryPrimitives.WriteUInt32BigEndian(head[(2 + name.Length)..], v.GetProperty("subsection_version").GetUInt32());
-            w.Advance(6 + name.Length);
-            EncodeFields(v.GetProperty("fields"), w);
-            return;
+            node = BuildStruct(v.Required("fields"), v.TryGet("vmsd_name", out var n) ? n.String() : "", v.Required("subsection_version").UInt32(), documentLength);
         }
-        if (v.TryGetProperty("fields", out var nested))
+        else if (v.TryGet("fields", out var nested))
         {
-            EncodeFields(nested, w);
-            return;
+            node = BuildStruct(nested, v.TryGet("vmsd_name", out var n) ? n.String() : "", null, documentLength);
         }
-        int size = v.GetProperty("size").GetInt32();
-        var value = v.GetProperty("value");
-        switch (VmStateTypes.FromName(type))
+        else
         {
-            case VmStateType.Nullptr:
-                w.Write([(byte)0x30]);
-                return;
-            case VmStateType.Capability:
-                var str = System.Text.Encoding.Latin1.GetBytes(value.GetString() ?? "");
-                w.Write([(byte)str.Length]);
-                w.Write(str);
-                return;
-            case VmStateType.Bool when size == 1:
-                w.Write([value.ValueKind == JsonValueKind.True ? (byte)1 : value.ValueKind == JsonValueKind.False ? (byte)0
-                    : throw new ArgumentException($"{path}: a boolean is true or false")]);
-                return;
-            case VmStateType.Float64 when size == 8:
-                WriteBits(v.TryGetProperty("bits", out var bits) ? bits.GetUInt64() : BitConverter.DoubleToUInt64Bits(value.GetDouble()), 8, w);
-                return;
-            case VmStateType.Int when size is 1 or 2 or 4 or 8:
-                WriteBits(CheckedSigned(value, size, path), size, w);
-                return;
-            case VmStateType.UInt when size is 1 or 2 or 4 or 8:
-                WriteBits(CheckedUnsigned(value, size, path), size, w);
-                return;
-            default:
-                var bytes = Convert.FromHexString(value.GetString() ?? "");
-                if (bytes.Length != size) throw new ArgumentException($"{path}: {bytes.Length} bytes where the size says {size}");
-                w.Write(bytes);
-                return;
+            node = Leaf(v, type, size ?? throw v.Required("size").Fail("a size"), path);
         }
+        if (size is { } expected && EncodedLength(member, node) is var actual && actual != expected)
+            throw v.Refuse(string.Create(CultureInfo.InvariantCulture,
+                $"{path}: {actual} bytes where its size is {expected} (an element count or a length changed)"));
+        return node;
     }
 
-    private static ulong CheckedSigned(JsonElement value, int size, string path)
+    // A leaf as the decoder makes it for that type and size, its value set by ValueParser's checks.
+    private static VmValue Leaf(JsonCursor v, string type, int size, string path)
     {
-        if (!value.TryGetInt64(out long v)) throw new ArgumentException($"{path}: '{value}' is not a signed integer");
-        int bits = size * 8;
-        long min = bits == 64 ? long.MinValue : -(1L << (bits - 1)), max = bits == 64 ? long.MaxValue : (1L << (bits - 1)) - 1;
-        if (v < min || v > max) throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{path}: {v} is outside [{min}, {max}]"));
-        return (ulong)v & (bits == 64 ? ulong.MaxValue : (1UL << bits) - 1);
+        var kind = VmStateTypes.FromName(type);
+        VmValue leaf = kind switch
+        {
+            VmStateType.Nullptr => new VmNull(),
+            VmStateType.Capability => new VmString { Bytes = new byte[Math.Max(0, size - 1)] },
+            VmStateType.Bool when size == 1 => new VmScalar { Size = 1, Type = kind },
+            VmStateType.Float64 when size == 8 => new VmScalar { Size = 8, Type = kind },
+            VmStateType.Int or VmStateType.UInt when size is 1 or 2 or 4 or 8 => new VmScalar { Size = size, Type = kind },
+            _ => new VmBytes { Bytes = new byte[size] },
+        };
+        if (leaf is VmScalar { Type: VmStateType.Float64 } f && v.TryGet("bits", out var bits))
+        {
+            f.Bits = bits.UInt64();
+            return leaf;
+        }
+        if (leaf is VmNull) return leaf;
+        var value = v.Required("value", "the value");
+        try
+        {
+            ValueParser.Set(leaf, value.Element);
+        }
+        catch (ArgumentException e)
+        {
+            throw value.Refuse(path.Length > 0 ? path + ": " + e.Message : e.Message);
+        }
+        return leaf;
     }
 
-    private static ulong CheckedUnsigned(JsonElement value, int size, string path)
+    // The bytes a node encodes to (a subsection with its header, which holds its name), by the one encoder.
+    private static int EncodedLength(string member, VmValue node) => node switch
     {
-        if (!value.TryGetUInt64(out ulong v)) throw new ArgumentException($"{path}: '{value}' is not an unsigned integer");
-        if (size < 8 && v >> (size * 8) != 0) throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{path}: {v} does not fit in {size * 8} bits"));
-        return v;
-    }
+        VmScalar s => s.Size,
+        VmBytes b => b.Bytes.Length,
+        _ => VmStateCodec.Encode(new VmStruct { Description = Wrapper, Members = { new(member, node) } }).Length,
+    };
 
-    private static void WriteBits(ulong bits, int size, System.Buffers.ArrayBufferWriter<byte> w)
-    {
-        var span = w.GetSpan(size);
-        for (int i = 0; i < size; i++) span[i] = (byte)(bits >> (8 * (size - 1 - i)));
-        w.Advance(size);
-    }
+    private static readonly VmStateDescription Wrapper = new("", 0, []);
 }

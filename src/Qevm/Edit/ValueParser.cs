@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 
 namespace Qevm;
 
@@ -35,6 +36,48 @@ public static class ValueParser
             default:
                 throw new ArgumentException($"a {StateJson.TypeName(value)} is not set as a whole: name one of its members");
         }
+    }
+
+    /// <summary>
+    /// Stores the JSON <paramref name="json"/> (as <c>dump --json</c> writes values) in <paramref name="value"/>, with the
+    /// same checks as text: a number for an integer or a double (a string for NaN and infinities), true or false for a
+    /// boolean, a hex string of the same length for bytes, a string of the same length for a counted string, null for
+    /// a NULL pointer. Throws <see cref="ArgumentException"/> when it does not fit.
+    /// </summary>
+    public static void Set(VmValue value, JsonElement json)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        switch (value)
+        {
+            case VmScalar s:
+                s.Bits = ParseScalar(s, json);
+                break;
+            case VmBytes or VmString:
+                if (json.ValueKind != JsonValueKind.String)
+                    throw new ArgumentException($"expected {(value is VmBytes ? "hex bytes (a string)" : "a string")}, found {JsonCursor.Describe(json)}");
+                Set(value, json.GetString()!);
+                break;
+            case VmNull:
+                if (json.ValueKind != JsonValueKind.Null) throw new ArgumentException($"expected null (a NULL pointer), found {JsonCursor.Describe(json)}");
+                break;
+            default:
+                throw new ArgumentException($"a {StateJson.TypeName(value)} is not set as a whole: name one of its members");
+        }
+    }
+
+    /// <summary>The bits for a scalar from a JSON value, range-checked as <see cref="ParseScalar(VmScalar, string)"/>.</summary>
+    public static ulong ParseScalar(VmScalar s, JsonElement json)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return (s.Type, json.ValueKind) switch
+        {
+            (VmStateType.Bool, JsonValueKind.True) => 1,
+            (VmStateType.Bool, JsonValueKind.False) => 0,
+            (VmStateType.Bool, _) => throw new ArgumentException($"expected true or false, found {JsonCursor.Describe(json)}"),
+            (VmStateType.Float64, JsonValueKind.String) => ParseScalar(s, json.GetString()!),
+            (_, JsonValueKind.Number) => ParseScalar(s, json.GetRawText()),
+            _ => throw new ArgumentException($"expected a number, found {JsonCursor.Describe(json)}"),
+        };
     }
 
     /// <summary>The bits for a scalar, range-checked for its size and signedness.</summary>

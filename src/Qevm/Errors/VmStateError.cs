@@ -43,4 +43,6 @@ public enum VmStateError
     UnknownSubsection,
     /// <summary>A device refused the values it was given (a post-load hook, an <c>equal</c> field).</summary>
     LoadRefused,
+    /// <summary>A JSON document given as input (<c>compose</c>'s <c>dump --json</c> form) that is malformed, or has a value of the wrong type or out of range.</summary>
+    BadDocument,
 }

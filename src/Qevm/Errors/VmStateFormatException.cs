@@ -39,8 +39,47 @@ public sealed class VmStateFormatException : Exception
     /// <summary>QEMU's message for the same fault (§17), when QEMU has one.</summary>
     public string? QemuMessage { get; }
 
+    /// <summary>Where in a JSON input the fault is (<c>$.records[0].type</c>); null for a fault in stream bytes.</summary>
+    public string? JsonPath { get; }
+
+    private VmStateFormatException(string jsonPath, string message, VmStateError error, long offset, string expected, string? found)
+        : base(message)
+    {
+        Error = error;
+        Offset = offset;
+        Expected = expected;
+        Found = found;
+        JsonPath = jsonPath;
+    }
+
+    /// <summary>
+    /// A value of a JSON input (a compose document, a schema) that is not what it must be; the message names its
+    /// path: <c>$.sections[2].fields[0].value: expected a number, found a string</c>. <paramref name="offset"/> is
+    /// where the JSON starts in a stream (a trailer), else 0.
+    /// </summary>
+    public static VmStateFormatException InJson(VmStateError error, string jsonPath, string expected, string found, long offset = 0)
+    {
+        ArgumentNullException.ThrowIfNull(jsonPath);
+        return new(jsonPath, jsonPath + ": expected " + expected + ", found " + found, error, offset, expected, found);
+    }
+
+    /// <summary>A required JSON property that is absent: <c>$.records[0].type: missing</c>.</summary>
+    public static VmStateFormatException MissingInJson(VmStateError error, string jsonPath, string expected, long offset = 0)
+    {
+        ArgumentNullException.ThrowIfNull(jsonPath);
+        return new(jsonPath, jsonPath + ": missing", error, offset, expected, "nothing");
+    }
+
+    /// <summary>A JSON value that has the right type but cannot be used, for <paramref name="reason"/>: <c>PATH: REASON</c>.</summary>
+    public static VmStateFormatException RefusedInJson(VmStateError error, string jsonPath, string reason, long offset = 0)
+    {
+        ArgumentNullException.ThrowIfNull(jsonPath);
+        ArgumentNullException.ThrowIfNull(reason);
+        return new(jsonPath, jsonPath + ": " + reason, error, offset, "a value that fits", reason);
+    }
+
     internal VmStateFormatException WithRecord(string record) =>
-        Record is null ? new VmStateFormatException(Error, Offset, Expected, Found, QemuMessage, record) : this;
+        Record is null && JsonPath is null ? new VmStateFormatException(Error, Offset, Expected, Found, QemuMessage, record) : this;
 
     private static string Compose(long offset, string? record, string expected, string? found, string? qemu)
     {

@@ -66,4 +66,72 @@ public sealed class ComposeTests : IDisposable
         Assert.Contains("cpu#0/env.regs", err.ToString(), StringComparison.Ordinal);
         Assert.False(File.Exists(bad));
     }
+
+    private JsonNode FixtureJson() => JsonNode.Parse(DumpJson(File.ReadAllBytes(Path.Combine(CorpusFiles.FixturesDir, "x86-pc", "full.mig"))))!;
+
+    private (int Code, string Err) ComposeCli(JsonNode json)
+    {
+        var path = Path.Combine(_dir, "state.json");
+        File.WriteAllText(path, json.ToJsonString());
+        var (code, _, err) = Qevm.Tests.Cli.QevmCli.Run("compose", path, "-o", Path.Combine(_dir, "out.mig"));
+        Assert.False(File.Exists(Path.Combine(_dir, "out.mig")));
+        return (code, err);
+    }
+
+    [Fact]
+    public void RecordWithoutType_IsOneLineNamingItsPath()
+    {
+        var json = FixtureJson();
+        json["records"]![1]!.AsObject().Remove("type");
+        var (code, err) = ComposeCli(json);
+        Assert.Equal(1, code);
+        Assert.Equal("qevm: invalid: $.records[1].type: missing\n", err.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public void WrongTypedValues_NameTheirPath_AndTheRangeCheckOfValueParser()
+    {
+        var json = FixtureJson();
+        int rtc = json["sections"]!.AsArray().Select((s, i) => (s, i)).First(x => (string)x.s!["idstr"]! == "mc146818rtc").i;
+        var fields = json["sections"]![rtc]!["fields"]!.AsArray();
+        int index = fields.Select((f, i) => (f, i)).First(x => (string)x.f!["name"]! == "cmos_index").i;
+
+        fields[index]!["value"] = "abc";
+        var (code, err) = ComposeCli(json);
+        Assert.Equal(1, code);
+        Assert.Equal($"qevm: invalid: $.sections[{rtc}].fields[{index}].value: mc146818rtc#0/cmos_index: expected a number, found a string\n", err.ReplaceLineEndings("\n"));
+
+        fields[index]!["value"] = -1;
+        (code, err) = ComposeCli(json);
+        Assert.Equal(1, code);
+        Assert.Equal($"qevm: invalid: $.sections[{rtc}].fields[{index}].value: mc146818rtc#0/cmos_index: -1: the field is unsigned\n", err.ReplaceLineEndings("\n"));
+
+        var e = Assert.Throws<VmStateFormatException>(() => StateComposer.Compose(System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()), Stream.Null));
+        Assert.Equal(VmStateError.BadDocument, e.Error);
+        Assert.Equal($"$.sections[{rtc}].fields[{index}].value", e.JsonPath);
+
+        fields[index]!["value"] = 1;
+        json["records"]![0]!["version"] = "3";
+        (code, err) = ComposeCli(json);
+        Assert.Equal(1, code);
+        Assert.Equal("qevm: invalid: $.records[0].version: expected an unsigned 32-bit integer, found a string\n", err.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public void NotJson_AndNoRecords_AreOneLine_WithAdviceFromTheCli()
+    {
+        var path = Path.Combine(_dir, "state.json");
+        File.WriteAllText(path, "{\"records\": [1,");
+        var (code, _, err) = Qevm.Tests.Cli.QevmCli.Run("compose", path, "-o", Path.Combine(_dir, "out.mig"));
+        Assert.Equal(1, code);
+        Assert.Equal("qevm: invalid: $: expected the JSON of `dump --json`, found no valid JSON at line 1, byte 15\n", err.ReplaceLineEndings("\n"));
+
+        var json = FixtureJson();
+        json.AsObject().Remove("records");
+        (code, err) = ComposeCli(json);
+        Assert.Equal(1, code);
+        Assert.Equal("qevm: invalid: $.records: missing (give the output of `qevm dump --json` without --section)\n", err.ReplaceLineEndings("\n"));
+        var e = Assert.Throws<VmStateFormatException>(() => StateComposer.Compose(System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()), Stream.Null));
+        Assert.DoesNotContain("--", e.Message, StringComparison.Ordinal);
+    }
 }
