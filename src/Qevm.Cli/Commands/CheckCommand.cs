@@ -11,7 +11,7 @@ internal static class CheckCommand
         var file = CommandRunner.FileArgument();
         var json = new Option<bool>("--json") { Description = "print the verdict as JSON" };
         var schema = SchemaOption.Create();
-        var target = new Option<string?>("--target") { Description = "predict whether this QEMU loads the file: its -dump-vmstate output or a catalogue harvested from its streams" };
+        var target = new Option<string?>("--target") { Description = "predict whether this QEMU loads the file: a stream it wrote, a catalogue harvested from its streams, its trailer JSON or its -dump-vmstate output" };
         var machine = new Option<string?>("--machine") { Description = "the target's machine type (default: from the target)" };
         var cmd = new Command("check", "Validate a stream; one line saying where and why when it is invalid") { file, json, schema, target, machine };
         cmd.SetAction(pr => CommandRunner.Run(output, () =>
@@ -29,10 +29,12 @@ internal static class CheckCommand
                 WriteJson(output, null, e);
                 return Program.InvalidInput;
             }
-            var findings = pr.GetValue(target) is { } t ? TargetCheck.Check(info, SchemaFile.Load(t), pr.GetValue(machine)) : [];
+            CheckTarget? checkTarget = pr.GetValue(target) is { } t ? CheckTarget.Load(t) : null;
+            var verdict = checkTarget is null ? null : TargetCheck.Verdict(info, checkTarget, pr.GetValue(machine));
+            var findings = verdict?.Findings.ToList() ?? [];
             if (asJson)
             {
-                WriteJson(output, info, null, findings);
+                WriteJson(output, info, null, findings, checkTarget, verdict);
                 return findings.Count > 0 ? Program.InvalidInput : 0;
             }
             if (findings.Count > 0)
@@ -48,13 +50,25 @@ internal static class CheckCommand
                 foreach (var w in info.Warnings) output.Out.WriteLine($"warning: offset {CommandRunner.Offset(w.Offset)}: {w.Message}");
                 foreach (var m in info.DescriptionMismatches)
                     output.Out.WriteLine($"warning: '{m.Idstr}' #{m.InstanceId}: the description gives {m.DescribedLength?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no length"}, the footer {m.FooterLength} bytes (the footer wins)");
+                if (checkTarget is not null && verdict is not null)
+                    output.Out.WriteLine(TargetLine(checkTarget, verdict));
             }
             return 0;
         }));
         return cmd;
     }
 
-    private static void WriteJson(CliOutput output, StreamInfo? info, VmStateFormatException? error, List<TargetFinding>? findings = null)
+    // What the target let check: never a silent "valid" when it gave nothing to check against.
+    private static string TargetLine(CheckTarget target, TargetVerdict verdict)
+    {
+        var line = $"target {target.Name} ({target.Kind}): no refusal found";
+        if (verdict.NotChecked.Count == 0) return line + " (machine type, sections and versions checked)";
+        var notChecked = verdict.NotChecked.Select(n => n.StartsWith("the machine type", StringComparison.Ordinal) ? n + " (give --machine)" : n);
+        return line + "; not checked: " + string.Join("; ", notChecked);
+    }
+
+    private static void WriteJson(CliOutput output, StreamInfo? info, VmStateFormatException? error, List<TargetFinding>? findings = null,
+        CheckTarget? target = null, TargetVerdict? verdict = null)
     {
         output.WriteJson(w =>
         {
@@ -70,6 +84,17 @@ internal static class CheckCommand
                 w.WriteEndObject();
             }
             w.WriteEndArray();
+            if (target is not null && verdict is not null)
+            {
+                w.WriteStartObject("target");
+                w.WriteString("name", target.Name);
+                w.WriteString("kind", target.Kind);
+                if (target.Machine is null) w.WriteNull("machine"); else w.WriteString("machine", target.Machine);
+                w.WriteStartArray("not_checked");
+                foreach (var n in verdict.NotChecked) w.WriteStringValue(n);
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
             if (info is not null)
             {
                 w.WriteString("kind", info.Kind);

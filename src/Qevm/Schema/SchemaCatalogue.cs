@@ -192,6 +192,14 @@ public sealed class SchemaCatalogue : ISchemaSource
         return best;
     }
 
+    /// <summary>The sections (idstr, instance id) of the harvested streams with their versions.</summary>
+    internal IEnumerable<(string Idstr, uint Instance, uint Version)> SectionVersions()
+    {
+        foreach (var src in _sources)
+            foreach (var (idstr, instance, _, version) in src.Sections)
+                yield return (idstr, instance, version);
+    }
+
     /// <inheritdoc/>
     public ISchemaSource ForStream(IReadOnlyList<SectionHeader> sections)
     {
@@ -286,41 +294,44 @@ public sealed class SchemaCatalogue : ISchemaSource
         w.WriteEndObject();
     }
 
-    /// <summary>Reads a catalogue written by <see cref="Write"/>.</summary>
+    /// <summary>Reads a catalogue written by <see cref="Write"/>; a fault names its JSON path.</summary>
     public static SchemaCatalogue Parse(ReadOnlyMemory<byte> json, string sourceName = "catalogue")
     {
-        try
+        using var doc = JsonCursor.Parse(json, VmStateError.BadTrailer, "a catalogue");
+        var root = JsonCursor.Root(doc, VmStateError.BadTrailer);
+        if (!IsCatalogue(root.Element))
+            throw root.Has("format") ? root.Required("format").Fail("\"" + FormatName + "\"") : root.Fail("a catalogue (\"format\": \"" + FormatName + "\")");
+        var c = new SchemaCatalogue { SourceName = sourceName };
+        foreach (var src in root.Required("sources").Items())
         {
-            using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 256 });
-            var root = doc.RootElement;
-            if (!IsCatalogue(root))
-                throw new VmStateFormatException(VmStateError.BadTrailer, 0, "a catalogue (\"format\": \"" + FormatName + "\")", "other JSON");
-            var c = new SchemaCatalogue { SourceName = sourceName };
-            foreach (var src in root.GetProperty("sources").EnumerateArray())
+            var table = new HashSet<(string, uint, uint, uint)>();
+            foreach (var t in src.Required("sections").Items())
             {
-                var table = new HashSet<(string, uint, uint, uint)>();
-                foreach (var t in src.GetProperty("sections").EnumerateArray())
-                    table.Add((t[0].GetString() ?? "", t[1].GetUInt32(), t[2].GetUInt32(), t[3].GetUInt32()));
-                c._sources.Add(new Source(src.GetProperty("name").GetString() ?? "", src.GetProperty("machine").GetString() ?? "", table));
+                if (t.Count != 4) throw t.Fail("[idstr, instance id, section id, version]", "an array of " + t.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                table.Add((t[0].String(), t[1].UInt32(), t[2].UInt32(), t[3].UInt32()));
             }
-            foreach (var d in root.GetProperty("descriptions").EnumerateArray())
+            c._sources.Add(new Source(src.Required("name").String(), src.Required("machine").String(), table));
+        }
+        foreach (var d in root.Required("descriptions").Items())
+        {
+            string name = d.Required("name").String();
+            uint version = d.Required("version").UInt32();
+            foreach (var v in d.Required("variants").Items())
             {
-                string name = d.GetProperty("name").GetString() ?? "";
-                uint version = d.GetProperty("version").GetUInt32();
-                foreach (var v in d.GetProperty("variants").EnumerateArray())
+                var description = v.Required("description");
+                description.ExpectKind(JsonValueKind.Object, "a trailer's device entry (an object)");
+                var layout = description.Element.Clone();
+                foreach (var seen in v.Required("seen").Items())
                 {
-                    var layout = v.GetProperty("description").Clone();
-                    foreach (var seen in v.GetProperty("seen").EnumerateArray())
-                        c.Add(name, version, layout, (seen.GetProperty("idstr").GetString() ?? "", seen.GetProperty("instance_id").GetUInt32(),
-                            seen.GetProperty("section_id").GetUInt32(), seen.GetProperty("source").GetInt32()));
+                    var sourceAt = seen.Required("source");
+                    int source = sourceAt.Int32();
+                    if (source < 0 || source >= c._sources.Count) throw sourceAt.Fail("the index of one of the \"sources\"");
+                    c.Add(name, version, layout, (seen.Required("idstr").String(), seen.Required("instance_id").UInt32(),
+                        seen.Required("section_id").UInt32(), source));
                 }
             }
-            return c;
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
-        {
-            throw new VmStateFormatException(VmStateError.BadTrailer, 0, "a valid catalogue", e.Message);
-        }
+        return c;
     }
 
     internal static bool IsCatalogue(JsonElement root) =>
