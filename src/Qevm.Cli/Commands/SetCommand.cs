@@ -32,18 +32,15 @@ internal static class SetCommand
                 edits.Add((a[..eq], a[(eq + 1)..]));
             }
             using var input = CommandRunner.OpenRereadable(pr, src);
-            StateDump dump;
             VmStateContainer? container;
             using (var first = input.Open())
             {
                 // Refused before reading the whole state.
                 if (first.Container is Qcow2SnapshotContainer q) q.OpenWrite(Stream.Null);
                 container = first.Container;
-                dump = StateDump.Read(first.Stream, SchemaOption.Load(pr, schemas));
             }
-            var replacements = StateEditor.Apply(dump, edits);
-            using var second = input.Open();
-            CommandRunner.WriteState(pr, overwrite ? src : dst!, container, o => StreamCopier.Copy(second.Stream, o, null, replacements));
+            var schemaSources = SchemaOption.Load(pr, schemas);
+            CommandRunner.WriteState(pr, overwrite ? src : dst!, container, o => StateEditor.Edit(() => input.Open().Stream, o, edits, schemaSources));
             return 0;
         }));
         return cmd;

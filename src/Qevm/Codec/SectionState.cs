@@ -19,7 +19,7 @@ public sealed class SectionState
     public VmStruct? Root { get; internal set; }
 
     /// <summary>True when the layout was inferred (<c>-dump-vmstate</c>): the field types are guesses from their sizes.</summary>
-    public bool Inferred => Root?.Description.Origin == "dump-vmstate";
+    public bool Inferred => Root?.Description.Origin == SchemaOrigin.DumpVmState;
 
     /// <summary>The schema source that decoded it.</summary>
     public string? Source { get; internal set; }
@@ -30,25 +30,25 @@ public sealed class SectionState
     /// <summary>The section's path: <c>IDSTR#INSTANCE</c>.</summary>
     public string Path => Header.Idstr + "#" + Header.InstanceId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    // A -dump-vmstate layout has no element counts: it is kept only when it uses the footer-delimited bytes
-    // exactly. (Widening one field into an array to take the bytes left over was tried and rejected: checked
-    // against the trailers of the corpus it picks the wrong field, e.g. in hpet and pl190.)
-    private void InferredFits(VmStateDescription d, List<VmStruct> exact)
+    // A -dump-vmstate layout has no element counts and unknown field_exists outcomes: each assignment of the
+    // outcomes the decode meets is tried (each distinct layout once), and a layout is kept only when it uses the
+    // footer-delimited bytes exactly. (Widening one field into an array to take the bytes left over was tried and
+    // rejected: checked against the trailers of the corpus it picks the wrong field, e.g. in hpet and pl190.)
+    private void InferredFits(VmStateDescription d, List<VmStruct> exact) => Explore(d, 0, 0, exact);
+
+    private void Explore(VmStateDescription d, int assumed, int fixedBits, List<VmStruct> exact)
     {
-        int consumed;
+        var context = new DecodeContext { Assumed = assumed };
         try
         {
-            var root = VmStateCodec.DecodePrefix(d, Payload, PayloadOffset, out consumed);
-            if (consumed == Payload.Length)
-            {
-                exact.Add(root);
-                return;
-            }
+            var root = VmStateCodec.Decode(d, Payload, PayloadOffset, (int)Header.VersionId, context, out int consumed);
+            if (consumed == Payload.Length) exact.Add(root);
         }
         catch (VmStateFormatException)
         {
-            return;
         }
+        // Outcomes after the first `fixedBits` were assumed absent; try each of them present in turn.
+        for (int bit = fixedBits; bit < context.Consulted; bit++) Explore(d, assumed | 1 << bit, bit + 1, exact);
     }
 
     /// <summary>Decodes with the first source whose description fits the bytes; records why the others did not.</summary>
@@ -61,14 +61,14 @@ public sealed class SectionState
             var exact = new List<VmStruct>();
             foreach (var d in source.Describe(Header))
             {
-                if (d.Origin == "dump-vmstate")
+                if (d.Origin == SchemaOrigin.DumpVmState)
                 {
                     InferredFits(d, exact);
                     continue;
                 }
                 try
                 {
-                    Root = VmStateCodec.Decode(d, Payload, PayloadOffset);
+                    Root = VmStateCodec.Decode(d, Payload, PayloadOffset, (int)Header.VersionId);
                     Source = source.SourceName;
                     return;
                 }

@@ -1,138 +1,263 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Globalization;
 
 namespace Qevm;
 
 /// <summary>
-/// Decodes section data into a value tree with a description, and encodes a value tree back into bytes:
-/// one field loop in both directions (QEMU's vmstate_load_state / vmstate_save_state_v).
+/// The VMState interpreter (QEMU's <c>vmstate_load_state</c> / <c>vmstate_save_state_v</c>): one field loop that
+/// applies QEMU's rules (description versions, field versions, <c>field_exists</c>, counts from fields, the
+/// subsection protocol) to decode section data into a value tree, measure it, or, from the engine's state,
+/// capture the tree a save writes. <see cref="Encode(VmStruct)"/> writes a tree back as bytes.
 /// </summary>
 public static class VmStateCodec
 {
     private const int MaxDepth = 64;
 
     /// <summary>
-    /// Decodes <paramref name="data"/> (a FULL section's data, offset <paramref name="offset"/> in the stream).
+    /// Decodes <paramref name="data"/> (a FULL section's data, at offset <paramref name="offset"/> in the stream) as
+    /// version <paramref name="versionId"/> (default: the description's) of <paramref name="description"/>.
     /// Throws <see cref="VmStateFormatException"/> when the bytes do not follow the description or are not all used.
     /// </summary>
-    public static VmStruct Decode(VmStateDescription description, ReadOnlySpan<byte> data, long offset)
+    public static VmStruct Decode(VmStateDescription description, ReadOnlySpan<byte> data, long offset, int? versionId = null)
     {
         ArgumentNullException.ThrowIfNull(description);
-        int pos = 0;
-        var root = DecodeStruct(description, data, ref pos, offset, null, 0);
-        if (pos != data.Length)
-            throw Mismatch(offset + pos, string.Create(CultureInfo.InvariantCulture, $"the description of '{description.Name}' to use all {data.Length} bytes"),
-                string.Create(CultureInfo.InvariantCulture, $"{data.Length - pos} bytes left over"));
+        var root = Decode(description, data, offset, versionId ?? description.VersionId, new DecodeContext(), out int consumed);
+        if (consumed != data.Length)
+            throw Mismatch(offset + consumed, string.Create(CultureInfo.InvariantCulture, $"the description of '{description.Name}' to use all {data.Length} bytes"),
+                string.Create(CultureInfo.InvariantCulture, $"{data.Length - consumed} bytes left over"));
         return root;
     }
 
+    /// <summary>
+    /// The number of bytes version <paramref name="versionId"/> of <paramref name="description"/> takes at the start of
+    /// <paramref name="data"/>: how a section without footers is delimited. Throws when the bytes do not follow it.
+    /// </summary>
+    public static int Measure(VmStateDescription description, ReadOnlySpan<byte> data, long offset, int? versionId = null)
+    {
+        ArgumentNullException.ThrowIfNull(description);
+        Decode(description, data, offset, versionId ?? description.VersionId, new DecodeContext(), out int consumed);
+        return consumed;
+    }
+
     /// <summary>Decodes as much of <paramref name="data"/> as the description covers; <paramref name="consumed"/> says how much.</summary>
-    internal static VmStruct DecodePrefix(VmStateDescription description, ReadOnlySpan<byte> data, long offset, out int consumed)
+    internal static VmStruct Decode(VmStateDescription description, ReadOnlySpan<byte> data, long offset, int versionId, DecodeContext context, out int consumed)
     {
         int pos = 0;
-        var root = DecodeStruct(description, data, ref pos, offset, null, 0);
+        var root = DecodeStruct(description, data, ref pos, offset, versionId, null, context, 0);
         consumed = pos;
         return root;
     }
 
-    private static VmStruct DecodeStruct(VmStateDescription d, ReadOnlySpan<byte> data, ref int pos, long baseOffset, uint? subVersion, int depth)
+    // vmstate_load_state.
+    private static VmStruct DecodeStruct(VmStateDescription d, ReadOnlySpan<byte> data, ref int pos, long baseOffset, int version, uint? subVersion, DecodeContext c, int depth)
     {
         if (depth > MaxDepth) throw Mismatch(baseOffset + pos, "descriptions nested at most 64 deep", "deeper");
+        CheckVersion(d, version, baseOffset + pos);
+        var opaque = c.Opaque;
+        if (opaque is not null) d.Hooks?.PreLoad?.Invoke(opaque);
         int start = pos;
         var s = new VmStruct { Description = d, SubsectionVersion = subVersion, Offset = baseOffset + pos };
         var fields = d.Fields;
+        bool join = d.Origin is SchemaOrigin.Trailer or SchemaOrigin.Catalogue;
         for (int i = 0; i < fields.Count;)
         {
-            // Consecutive entries with one name are one array (non-compressible arrays, 10.0 nullptr runs).
+            // In a trailer, consecutive entries with one name are one array (non-compressible arrays, 10.0 nullptr runs).
             int j = i + 1;
-            while (j < fields.Count && fields[j].Name == fields[i].Name) j++;
-            bool isArray = j - i > 1 || fields[i].IsArray || fields[i].Count != 1;
-            int groupStart = pos;
-            VmArray? array = isArray ? new VmArray { Offset = baseOffset + pos, Field = fields[i] } : null;
-            VmValue? single = null;
-            for (int k = i; k < j; k++)
+            if (join)
+                while (j < fields.Count && fields[j].Name == fields[i].Name) j++;
+            var f = fields[i];
+            if (!IsPresent(f, version, c))
             {
-                for (int e = 0; e < fields[k].Count; e++)
+                i = j;
+                continue;
+            }
+            try
+            {
+                int groupStart = pos;
+                int n0 = Count(f, f.Count, s, c, baseOffset + pos);
+                bool isArray = j - i > 1 || f.IsArray || !f.Count.IsFixed || n0 != 1;
+                VmArray? array = isArray ? new VmArray { Offset = baseOffset + pos, Field = f } : null;
+                VmValue? single = null;
+                for (int k = i; k < j; k++)
                 {
-                    var v = DecodeElement(fields[k], data, ref pos, baseOffset, depth);
-                    if (array is not null) array.Elements.Add(v);
-                    else single = v;
+                    var fk = fields[k];
+                    int n = k == i ? n0 : Count(fk, fk.Count, s, c, baseOffset + pos);
+                    if (opaque is not null && fk.Binding is { } b && !fk.Count.IsFixed) b.Prepare(opaque, n);
+                    for (int e = 0; e < n; e++)
+                    {
+                        var v = DecodeElement(fk, e, s, data, ref pos, baseOffset, c, depth);
+                        if (array is not null) array.Elements.Add(v);
+                        else single = v;
+                    }
+                }
+                if (array is not null)
+                {
+                    array.Length = pos - groupStart;
+                    s.Members.Add(new(d.MemberName(i), array));
+                }
+                else if (single is not null)
+                {
+                    s.Members.Add(new(d.MemberName(i), single));
                 }
             }
-            if (array is not null)
+            catch (VmStateFormatException e) when (c.Opaque is not null)
             {
-                array.Length = pos - groupStart;
-                s.Members.Add(new(fields[i].Name, array));
-            }
-            else if (single is not null)
-            {
-                s.Members.Add(new(fields[i].Name, single));
+                // vmstate_load_state prints this at every nesting level (§17.4).
+                throw Wrap(e, "Failed to load " + d.Name + ":" + f.Name);
             }
             i = j;
         }
-        if (d.SubsectionsOptional)
+        if (d.SubsectionsOptional) DecodeSubsections(d, s, data, ref pos, baseOffset, c, depth);
+        else DecodeListedSubsections(d, s, data, ref pos, baseOffset, c, depth);
+        if (opaque is not null && d.Hooks?.PostLoad is { } postLoad)
         {
-            DecodeOptionalSubsections(d, s, data, ref pos, baseOffset, depth);
-            s.Length = pos - start;
-            return s;
-        }
-        foreach (var sub in d.Subsections)
-        {
-            int at = pos;
-            var name = System.Text.Encoding.Latin1.GetBytes(sub.Name);
-            if (data.Length - pos < 6 + name.Length)
-                throw new VmStateFormatException(VmStateError.Truncated, baseOffset + data.Length, "subsection 0x05 '" + sub.Name + "'", "the end of the data");
-            if (data[pos] != 0x05 || data[pos + 1] != name.Length || !data.Slice(pos + 2, name.Length).SequenceEqual(name))
-                throw Mismatch(baseOffset + pos, "subsection 0x05 '" + sub.Name + "'", "other bytes");
-            uint version = BinaryPrimitives.ReadUInt32BigEndian(data[(pos + 2 + name.Length)..]);
-            pos += 6 + name.Length;
-            var body = DecodeStruct(sub, data, ref pos, baseOffset, version, depth + 1);
-            body.Offset = baseOffset + at;
-            body.Length = pos - at;
-            s.Members.Add(new(sub.Name, body));
+            try
+            {
+                postLoad(opaque, version);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new VmStateFormatException(VmStateError.LoadRefused, baseOffset + pos, "values the post-load hook of '" + d.Name + "' accepts", e.Message, e.Message);
+            }
         }
         s.Length = pos - start;
         return s;
     }
 
-    // §8.2: while the next bytes are 0x05 + the name of one of the description's subsections, decode it.
-    private static void DecodeOptionalSubsections(VmStateDescription d, VmStruct s, ReadOnlySpan<byte> data, ref int pos, long baseOffset, int depth)
+    // §5.3 rules 1 and 2, where the source knows the range (a trailer describes one version only).
+    private static void CheckVersion(VmStateDescription d, int version, long offset)
     {
-        while (data.Length - pos >= 2 && data[pos] == 0x05)
+        if (d.MinimumVersionId is not { } min) return;
+        if (version > d.VersionId)
+            throw new VmStateFormatException(VmStateError.UnsupportedDescriptionVersion, offset,
+                string.Create(CultureInfo.InvariantCulture, $"version {d.VersionId} or lower for '{d.Name}'"), version.ToString(CultureInfo.InvariantCulture),
+                string.Create(CultureInfo.InvariantCulture, $"{d.Name}: incoming version_id {version} is too new for local version_id {d.VersionId}"));
+        if (version < min)
+            throw new VmStateFormatException(VmStateError.UnsupportedDescriptionVersion, offset,
+                string.Create(CultureInfo.InvariantCulture, $"version {min} or higher for '{d.Name}'"), version.ToString(CultureInfo.InvariantCulture),
+                string.Create(CultureInfo.InvariantCulture, $"{d.Name}: incoming version_id {version} is too old for local minimum version_id  {min}"));
+    }
+
+    // §5.3 rule 4: field_exists is the sole authority when set, else version_id <= V. A test that cannot be run
+    // (no state, or -dump-vmstate's unknown outcome) is decided by the context, which can enumerate both outcomes.
+    private static bool IsPresent(VmStateField f, int version, DecodeContext c) => f.Exists switch
+    {
+        null => f.VersionId <= version,
+        FieldExists.Predicate p when c.Opaque is not null => p.Test(c.Opaque, version),
+        _ => c.Decide(),
+    };
+
+    // vmstate_n_elems / vmstate_size: a fixed count, a field decoded before (or the state), times a factor.
+    private static int Count(VmStateField f, ElementCount count, VmStruct decoded, DecodeContext c, long offset)
+    {
+        if (count.IsFixed) return count.Value;
+        long n;
+        if (count.FromState is { } fromState)
         {
-            int n = data[pos + 1];
-            if (data.Length - pos < 6 + n) return;
-            var name = data.Slice(pos + 2, n);
-            VmStateDescription? sub = null;
-            foreach (var candidate in d.Subsections)
-                if (name.SequenceEqual(System.Text.Encoding.Latin1.GetBytes(candidate.Name))) sub = candidate;
-            if (sub is null) return;
+            if (c.Opaque is null)
+                throw new VmStateFormatException(VmStateError.NeedsSchema, offset, "the state that gives the count of '" + f.Name + "'", "none (a description without its device)");
+            n = fromState(c.Opaque);
+        }
+        else if (decoded[count.Field!] is VmScalar sc)
+        {
+            n = sc.Type == VmStateType.Int ? sc.AsInt64 : (long)Math.Min(sc.Bits, long.MaxValue);
+        }
+        else if (c.Opaque is not null && FindField(decoded.Description, count.Field!) is { Binding: { } b })
+        {
+            n = (long)b.GetBits(c.Opaque, 0);
+        }
+        else
+        {
+            throw Mismatch(offset, "the field '" + count.Field + "' that gives the count of '" + f.Name + "' before it", "no such field");
+        }
+        n *= count.Multiply;
+        if (n < 0 || n > int.MaxValue)
+            throw Mismatch(offset, "a count of 0.." + int.MaxValue.ToString(CultureInfo.InvariantCulture) + " for '" + f.Name + "'", n.ToString(CultureInfo.InvariantCulture));
+        return (int)n;
+    }
+
+    private static VmStateField? FindField(VmStateDescription d, string name)
+    {
+        foreach (var f in d.Fields)
+            if (f.Name == name) return f;
+        return null;
+    }
+
+    // The listed subsections of a trailer follow, exactly and in order.
+    private static void DecodeListedSubsections(VmStateDescription d, VmStruct s, ReadOnlySpan<byte> data, ref int pos, long baseOffset, DecodeContext c, int depth)
+    {
+        foreach (var sub in d.Subsections)
+        {
             int at = pos;
-            uint version = BinaryPrimitives.ReadUInt32BigEndian(data[(pos + 2 + n)..]);
-            pos += 6 + n;
-            var body = DecodeStruct(sub, data, ref pos, baseOffset, version, depth + 1);
-            body.Offset = baseOffset + at;
-            body.Length = pos - at;
-            s.Members.Add(new(sub.Name, body));
+            if (!SubsectionHeader.TryRead(data[pos..], out var name, out uint version, out int headerLength))
+                throw new VmStateFormatException(VmStateError.Truncated, baseOffset + data.Length, "subsection 0x05 '" + sub.Name + "'", "the end of the data");
+            if (!SubsectionHeader.NameEquals(name, sub.Name))
+                throw Mismatch(baseOffset + pos, "subsection 0x05 '" + sub.Name + "'", "other bytes");
+            pos += headerLength;
+            AddSubsection(s, sub, data, ref pos, at, baseOffset, version, c, depth);
         }
     }
 
-    private static VmValue DecodeElement(VmStateField f, ReadOnlySpan<byte> data, ref int pos, long baseOffset, int depth)
+    // §8.2: vmstate_subsection_load, QEMU's peek protocol.
+    private static void DecodeSubsections(VmStateDescription d, VmStruct s, ReadOnlySpan<byte> data, ref int pos, long baseOffset, DecodeContext c, int depth)
+    {
+        while (SubsectionHeader.Peek(data[pos..], d.Name, out var name, out uint version, out int headerLength))
+        {
+            if (headerLength < 0)
+                throw new VmStateFormatException(VmStateError.Truncated, baseOffset + data.Length,
+                    "the version of subsection '" + System.Text.Encoding.Latin1.GetString(name) + "'", "the end of the data");
+            VmStateDescription? sub = null;
+            foreach (var candidate in d.Subsections)
+                if (SubsectionHeader.NameEquals(name, candidate.Name)) sub = candidate;
+            if (sub is null)
+            {
+                // -ENOENT without a message of its own (§17.4).
+                var known = d.Subsections.Count == 0 ? "none" : string.Join(", ", d.Subsections.Select(x => x.Name));
+                throw new VmStateFormatException(VmStateError.UnknownSubsection, baseOffset + pos,
+                    $"a subsection '{d.Name}' has (known: {known})", "'" + System.Text.Encoding.Latin1.GetString(name) + "'");
+            }
+            int at = pos;
+            pos += headerLength;
+            AddSubsection(s, sub, data, ref pos, at, baseOffset, version, c, depth);
+        }
+    }
+
+    private static void AddSubsection(VmStruct s, VmStateDescription sub, ReadOnlySpan<byte> data, ref int pos, int at, long baseOffset, uint version, DecodeContext c, int depth)
+    {
+        // The loader keeps the subsection version in a uint8_t (§8.2 step 6); the tree keeps what was written.
+        var body = DecodeStruct(sub, data, ref pos, baseOffset, (byte)version, version, c, depth + 1);
+        body.Offset = baseOffset + at;
+        body.Length = pos - at;
+        s.Members.Add(new(sub.Name, body));
+    }
+
+    private static VmValue DecodeElement(VmStateField f, int index, VmStruct parent, ReadOnlySpan<byte> data, ref int pos, long baseOffset, DecodeContext c, int depth)
     {
         int at = pos;
+        var opaque = c.Opaque;
+        var binding = opaque is null ? null : f.Binding;
         VmValue v;
         switch (f.Type)
         {
             case VmStateType.Struct or VmStateType.VStruct when f.Struct is not null:
-                v = DecodeStruct(f.Struct, data, ref pos, baseOffset, null, depth + 1);
+                // §5.3: a struct is loaded with the nested description's own version.
+                var saved = c.Opaque;
+                if (binding is not null) c.Opaque = binding.GetElement(saved!, index);
+                try
+                {
+                    v = DecodeStruct(f.Struct, data, ref pos, baseOffset, f.Struct.VersionId, null, c, depth + 1);
+                }
+                finally
+                {
+                    c.Opaque = saved;
+                }
                 break;
             case VmStateType.Tmp when f.Struct is not null:
                 // A tmp's size covers its whole nested encoding: decode exactly that many bytes.
                 Need(data, pos, f.Size, baseOffset, f);
                 int inner = 0;
                 var nested = data.Slice(pos, f.Size);
-                var t = DecodeStruct(f.Struct, nested, ref inner, baseOffset + pos, null, depth + 1);
+                var t = DecodeStruct(f.Struct, nested, ref inner, baseOffset + pos, f.Struct.VersionId, null, c, depth + 1);
                 if (inner != f.Size) throw Mismatch(baseOffset + pos + inner, "the tmp '" + f.Name + "' to use its " + f.Size.ToString(CultureInfo.InvariantCulture) + " bytes", "a different length");
                 pos += f.Size;
                 v = t;
@@ -155,12 +280,16 @@ public static class VmStateCodec
                 ulong bits = 0;
                 foreach (var b in data.Slice(pos, f.Size)) bits = bits << 8 | b;
                 pos += f.Size;
+                binding?.SetBits(opaque!, index, bits, baseOffset + at);
                 v = new VmScalar { Bits = bits, Size = f.Size, Type = f.Type };
                 break;
             default:
-                Need(data, pos, f.Size, baseOffset, f);
-                v = new VmBytes { Bytes = data.Slice(pos, f.Size).ToArray() };
-                pos += f.Size;
+                int size = f.VariableSize is { } vs ? Count(f, vs, parent, c, baseOffset + pos) : f.Size;
+                Need(data, pos, size, baseOffset, f);
+                var bytes = data.Slice(pos, size);
+                if (binding is not null && f.Type != VmStateType.UnusedBuffer) binding.SetBytes(opaque!, bytes);
+                v = new VmBytes { Bytes = bytes.ToArray() };
+                pos += size;
                 break;
         }
         v.Offset = baseOffset + at;
@@ -186,62 +315,149 @@ public static class VmStateCodec
     private static VmStateFormatException Mismatch(long offset, string expected, string found) =>
         new(VmStateError.DescriptionMismatch, offset, expected, found);
 
+    private static VmStateFormatException Wrap(VmStateFormatException e, string qemuLine) =>
+        new(e.Error, e.Offset, e.Expected, e.Found, e.QemuMessage is null ? qemuLine : e.QemuMessage + "; " + qemuLine, e.Record);
+
+    /// <summary>
+    /// The tree a save of <paramref name="opaque"/> writes (<c>vmstate_save_state_v</c>): the pre-save hooks run,
+    /// fields present by the same rules as on load, counts from the state, needed subsections.
+    /// </summary>
+    internal static VmStruct Capture(VmStateDescription d, object opaque) => CaptureStruct(d, opaque, d.VersionId, null, 0);
+
+    private static VmStruct CaptureStruct(VmStateDescription d, object opaque, int version, uint? subVersion, int depth)
+    {
+        if (depth > MaxDepth) throw new InvalidOperationException("descriptions nested more than 64 deep");
+        d.Hooks?.PreSave?.Invoke(opaque);
+        var s = new VmStruct { Description = d, SubsectionVersion = subVersion };
+        var c = new DecodeContext { Opaque = opaque };
+        for (int i = 0; i < d.Fields.Count; i++)
+        {
+            var f = d.Fields[i];
+            if (!IsPresent(f, version, c)) continue;
+            var b = f.Binding ?? throw new InvalidOperationException("'" + f.Name + "' of '" + d.Name + "' is not bound to the state");
+            int n = Count(f, f.Count, s, c, 0);
+            bool isArray = f.IsArray || !f.Count.IsFixed || n != 1;
+            var array = isArray ? new VmArray { Field = f } : null;
+            for (int e = 0; e < n; e++)
+            {
+                VmValue v = f.Type switch
+                {
+                    VmStateType.Struct or VmStateType.VStruct when f.Struct is not null => CaptureStruct(f.Struct, b.GetElement(opaque, e), f.Struct.VersionId, null, depth + 1),
+                    VmStateType.Int or VmStateType.UInt or VmStateType.Bool or VmStateType.Float64 when IsScalarSize(f) => new VmScalar { Bits = b.GetBits(opaque, e), Size = f.Size, Type = f.Type },
+                    VmStateType.UnusedBuffer => new VmBytes { Bytes = new byte[SizeOf(f, s, c)] },
+                    _ => new VmBytes { Bytes = b.GetBytes(opaque, SizeOf(f, s, c))[..SizeOf(f, s, c)].ToArray() },
+                };
+                v.Field = f;
+                if (array is not null) array.Elements.Add(v);
+                else s.Members.Add(new(d.MemberName(i), v));
+            }
+            if (array is not null) s.Members.Add(new(d.MemberName(i), array));
+        }
+        foreach (var sub in d.Subsections)
+        {
+            if (sub.Needed is { } needed && !needed(opaque)) continue;
+            s.Members.Add(new(sub.Name, CaptureStruct(sub, opaque, sub.VersionId, (uint)sub.VersionId, depth + 1)));
+        }
+        return s;
+    }
+
+    private static int SizeOf(VmStateField f, VmStruct s, DecodeContext c)
+    {
+        int size = f.VariableSize is { } vs ? Count(f, vs, s, c, 0) : f.Size;
+        if (size < 0) throw new InvalidOperationException($"'{f.Name}': a buffer size of {size}");
+        return size;
+    }
+
     /// <summary>Encodes a decoded (possibly edited) value tree: the bytes a FULL section's data holds.</summary>
     public static byte[] Encode(VmStruct root)
     {
         ArgumentNullException.ThrowIfNull(root);
         var w = new ArrayBufferWriter<byte>(Math.Max(16, root.Length));
-        EncodeStruct(root, w);
+        Encode(root, w);
         return w.WrittenSpan.ToArray();
     }
 
-    private static void EncodeStruct(VmStruct s, ArrayBufferWriter<byte> w)
+    /// <summary>Encodes <paramref name="root"/> into <paramref name="output"/>.</summary>
+    public static void Encode(VmStruct root, IBufferWriter<byte> output)
     {
-        foreach (var (name, value) in s.Members)
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(output);
+        new Encoder(output, measure: false).Struct(root);
+    }
+
+    /// <summary>Encodes a tree the save just captured, giving every node its offset (from the data's start) and length.</summary>
+    internal static void EncodeCaptured(VmStruct root, IBufferWriter<byte> output) => new Encoder(output, measure: true).Struct(root);
+
+    private sealed class Encoder(IBufferWriter<byte> w, bool measure)
+    {
+        private long _written;
+
+        public void Struct(VmStruct s)
         {
-            if (value is VmStruct sub && sub.SubsectionVersion is { } version)
+            long start = _written;
+            foreach (var (name, value) in s.Members)
             {
-                var n = System.Text.Encoding.Latin1.GetBytes(name);
-                var head = w.GetSpan(6 + n.Length);
-                head[0] = 0x05;
-                head[1] = (byte)n.Length;
-                n.CopyTo(head[2..]);
-                BinaryPrimitives.WriteUInt32BigEndian(head[(2 + n.Length)..], version);
-                w.Advance(6 + n.Length);
-                EncodeStruct(sub, w);
+                if (value is VmStruct sub && sub.SubsectionVersion is { } version)
+                {
+                    long at = _written;
+                    SubsectionHeader.Write(w, name, version);
+                    _written += 6 + System.Text.Encoding.Latin1.GetByteCount(name);
+                    Struct(sub);
+                    Measured(sub, at);
+                }
+                else
+                {
+                    Value(value);
+                }
             }
-            else
+            Measured(s, start);
+        }
+
+        private void Value(VmValue v)
+        {
+            long start = _written;
+            switch (v)
             {
-                EncodeValue(value, w);
+                case VmArray a:
+                    foreach (var e in a.Elements) Value(e);
+                    break;
+                case VmStruct s:
+                    Struct(s);
+                    break;
+                case VmScalar sc:
+                    WriteBits(w, sc.Bits, sc.Size);
+                    _written += sc.Size;
+                    break;
+                case VmBytes b:
+                    w.Write(b.Bytes);
+                    _written += b.Bytes.Length;
+                    break;
+                case VmString str:
+                    w.Write([(byte)str.Bytes.Length]);
+                    w.Write(str.Bytes);
+                    _written += 1 + str.Bytes.Length;
+                    break;
+                case VmNull:
+                    w.Write([(byte)0x30]);
+                    _written++;
+                    break;
             }
+            Measured(v, start);
+        }
+
+        private void Measured(VmValue v, long start)
+        {
+            if (!measure) return;
+            v.Offset = start;
+            v.Length = checked((int)(_written - start));
         }
     }
 
-    private static void EncodeValue(VmValue v, ArrayBufferWriter<byte> w)
+    /// <summary>A scalar's low <paramref name="size"/> bytes, big-endian (§2.2): the one scalar writer.</summary>
+    internal static void WriteBits(IBufferWriter<byte> w, ulong bits, int size)
     {
-        switch (v)
-        {
-            case VmArray a:
-                foreach (var e in a.Elements) EncodeValue(e, w);
-                break;
-            case VmStruct s:
-                EncodeStruct(s, w);
-                break;
-            case VmScalar sc:
-                var span = w.GetSpan(sc.Size);
-                for (int i = 0; i < sc.Size; i++) span[i] = (byte)(sc.Bits >> (8 * (sc.Size - 1 - i)));
-                w.Advance(sc.Size);
-                break;
-            case VmBytes b:
-                w.Write(b.Bytes);
-                break;
-            case VmString str:
-                w.Write([(byte)str.Bytes.Length]);
-                w.Write(str.Bytes);
-                break;
-            case VmNull:
-                w.Write([(byte)0x30]);
-                break;
-        }
+        var span = w.GetSpan(size);
+        for (int i = 0; i < size; i++) span[i] = (byte)(bits >> (8 * (size - 1 - i)));
+        w.Advance(size);
     }
 }

@@ -1,17 +1,31 @@
 namespace Qevm;
 
 /// <summary>
-/// Changes fields of a decoded stream by path (<c>cpu#0/env.regs[0]=0x1122334455667788</c>) and gives the new data
-/// of the sections it changed, for <see cref="StreamCopier"/>. Every edit is checked before any is applied.
+/// Changes fields of a stream by path (<c>cpu#0/env.regs[0]=0x1122334455667788</c>) and writes the stream again:
+/// changed sections are encoded from their edited trees, every other record is copied byte for byte. Every edit is
+/// checked before anything is written.
 /// </summary>
 public static class StateEditor
 {
     /// <summary>
-    /// Applies <paramref name="edits"/> to <paramref name="dump"/>; returns the new data of each changed FULL
-    /// section, keyed by its record offset. Throws <see cref="ArgumentException"/> for an unknown path, a section
-    /// without description, a container path or a value that does not fit; then nothing has changed.
+    /// Reads the stream <paramref name="openInput"/> opens (decoding with its trailer, then <paramref name="schemas"/>),
+    /// applies <paramref name="edits"/>, and writes the edited stream to <paramref name="output"/>, opening the input a
+    /// second time to copy it. Throws <see cref="ArgumentException"/> for an unknown path, a section without a
+    /// description, a container path or a value that does not fit, before writing anything.
     /// </summary>
-    public static Dictionary<long, byte[]> Apply(StateDump dump, IEnumerable<(string Path, string Value)> edits)
+    public static void Edit(Func<System.IO.Stream> openInput, System.IO.Stream output, IEnumerable<(string Path, string Value)> edits, IReadOnlyList<ISchemaSource>? schemas = null)
+    {
+        ArgumentNullException.ThrowIfNull(openInput);
+        ArgumentNullException.ThrowIfNull(output);
+        StateDump dump;
+        using (var first = openInput()) dump = StateDump.Read(first, schemas);
+        var replacements = Apply(dump, edits);
+        using var second = openInput();
+        StreamCopier.Copy(second, output, null, replacements);
+    }
+
+    // The new data of each changed FULL section, keyed by its record offset, for StreamCopier.
+    internal static Dictionary<long, byte[]> Apply(StateDump dump, IEnumerable<(string Path, string Value)> edits)
     {
         ArgumentNullException.ThrowIfNull(dump);
         ArgumentNullException.ThrowIfNull(edits);
@@ -23,7 +37,7 @@ public static class StateEditor
             {
                 var section = FindSection(dump, path);
                 throw new ArgumentException(section is { Root: null }
-                    ? $"{path}: section {section.Path} has no description that fits its bytes (give --schema)"
+                    ? $"{path}: section {section.Path} has no description that fits its bytes (a schema would help)"
                     : $"{path}: no such field (the paths are those `qevm dump` prints)");
             }
             var (s, v) = resolved.Value;

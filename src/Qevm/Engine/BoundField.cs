@@ -1,41 +1,34 @@
-using System.Buffers;
-
 namespace Qevm.Engine;
 
 /// <summary>
-/// One row of a C#-declared description (QEMU's <c>VMStateField</c>) bound to a member of the state: how many
-/// elements, how each is written and read. The field loop itself is in <see cref="Vmsd{T}"/>.
+/// One row of a C#-declared description bound to a member of the state: it makes the shared model's
+/// <see cref="VmStateField"/> and is that field's <see cref="IFieldBinding"/> (QEMU's <c>offset</c> into
+/// <c>opaque</c>). The field loop itself is the interpreter's (<see cref="VmStateCodec"/>).
 /// </summary>
-internal abstract class BoundField<T>(string name, int versionId, Func<T, int, bool>? exists) where T : class
+internal abstract class BoundField<T>(string name, int versionId, Func<T, int, bool>? exists) : IFieldBinding where T : class
 {
     public string Name { get; } = name;
 
-    /// <summary>The trailer name: <c>name[k]</c> when the description has several fields of that name (§13.4).</summary>
-    public string TrailerName { get; set; } = name;
+    /// <summary>The field in the shared model, bound to this.</summary>
+    public abstract VmStateField ToField();
 
-    public int VersionId { get; } = versionId;
+    /// <summary>The field's <c>version_id</c>.</summary>
+    protected int Since { get; } = versionId;
 
-    public Func<T, int, bool>? Exists { get; } = exists;
+    /// <summary>Its <c>field_exists</c> test over the state.</summary>
+    protected FieldExists? Test { get; } = exists is null ? null : FieldExists.When((o, v) => exists((T)o, v));
 
-    public abstract string TypeName { get; }
+    public virtual ulong GetBits(object opaque, int index) => throw new InvalidOperationException("'" + Name + "' is not a scalar");
 
-    public virtual bool IsStruct => false;
+    public virtual void SetBits(object opaque, int index, ulong bits, long offset) => throw new InvalidOperationException("'" + Name + "' is not a scalar");
 
-    /// <summary>vmsd_can_compress: one trailer object for the whole array (§7.3).</summary>
-    public virtual bool CanCompress => Exists is null;
+    public virtual ReadOnlySpan<byte> GetBytes(object opaque, int size) => throw new InvalidOperationException("'" + Name + "' is not a buffer");
 
-    /// <summary>§5.3 rule 4: <c>field_exists</c> is the sole authority when set, else <c>version_id &lt;= V</c>.</summary>
-    public bool IsPresent(T state, int versionId) => Exists is not null ? Exists(state, versionId) : VersionId <= versionId;
+    public virtual void SetBytes(object opaque, ReadOnlySpan<byte> bytes) => throw new InvalidOperationException("'" + Name + "' is not a buffer");
 
-    /// <summary>Elements to write or read now (vmstate_n_elems, from the state as it is).</summary>
-    public abstract int Count(T state);
+    public virtual object GetElement(object opaque, int index) => throw new InvalidOperationException("'" + Name + "' is not a struct");
 
-    /// <summary>Called before the elements are loaded (variable arrays make room).</summary>
-    public virtual void PrepareLoad(T state, int count)
+    public virtual void Prepare(object opaque, int count)
     {
     }
-
-    public abstract void SaveElement(T state, int index, ArrayBufferWriter<byte> output, QemuJsonWriter? json);
-
-    public abstract void LoadElement(T state, int index, LoadInput input);
 }

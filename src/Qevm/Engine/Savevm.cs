@@ -24,15 +24,17 @@ internal static class Savevm
         {
             // A top-level needed hook that says no leaves the device out entirely (§5.9).
             if (!e.Device.IsNeeded()) continue;
+            data.ResetWrittenCount();
+            var tree = e.Device.Capture();
+            VmStateCodec.EncodeCaptured(tree, data);
             if (json is not null)
             {
                 json.StartObject();
                 json.String("name", e.Idstr);
                 json.Int("instance_id", e.InstanceId);
+                TrailerDescriptionWriter.Write(json, tree, e.Device.VersionId);
+                json.EndObject();
             }
-            data.ResetWrittenCount();
-            e.Device.Save(data, json);
-            json?.EndObject();
             w.WriteSectionHeader(RecordType.SectionFull, new SectionHeader(e.SectionId, e.Idstr, e.InstanceId, (uint)e.Device.VersionId));
             w.WriteSectionData(data.WrittenSpan);
             if (options.SectionFooters) w.WriteFooter(e.SectionId);

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 
 namespace Qevm.Engine;
@@ -10,29 +9,24 @@ namespace Qevm.Engine;
 internal sealed class ScalarField<T, TField>(string name, FieldAccessor<T, TField> member, string typeName, int versionId, Func<T, int, bool>? exists, bool equal = false)
     : BoundField<T>(name, versionId, exists) where T : class where TField : unmanaged
 {
-    public override string TypeName => typeName;
+    public override VmStateField ToField() => new(Name, typeName, ScalarInfo<TField>.Size) { Binding = this, VersionId = Since, Exists = Test };
 
-    public override int Count(T state) => 1;
+    public override ulong GetBits(object opaque, int index) => ScalarInfo<TField>.ToBits(member((T)opaque));
 
-    public override void SaveElement(T state, int index, ArrayBufferWriter<byte> output, QemuJsonWriter? json) =>
-        ScalarInfo<TField>.Write(member(state), output);
-
-    public override void LoadElement(T state, int index, LoadInput input)
+    public override void SetBits(object opaque, int index, ulong bits, long offset)
     {
-        long at = input.Position;
-        ulong bits = input.ReadBits(ScalarInfo<TField>.Size, "'" + Name + "'");
         if (equal)
         {
-            ulong local = ScalarInfo<TField>.ToBits(member(state));
+            ulong local = ScalarInfo<TField>.ToBits(member((T)opaque));
             if (local != bits)
             {
                 // get_uint32_equal and friends: "local != received", in hex.
                 var message = string.Create(CultureInfo.InvariantCulture, $"{local:x} != {bits:x}");
-                throw new VmStateFormatException(VmStateError.LoadRefused, at, string.Create(CultureInfo.InvariantCulture, $"'{Name}' equal to the local 0x{local:x}"),
+                throw new VmStateFormatException(VmStateError.LoadRefused, offset, string.Create(CultureInfo.InvariantCulture, $"'{Name}' equal to the local 0x{local:x}"),
                     string.Create(CultureInfo.InvariantCulture, $"0x{bits:x}"), message);
             }
             return;
         }
-        member(state) = ScalarInfo<TField>.FromBits(bits);
+        member((T)opaque) = ScalarInfo<TField>.FromBits(bits);
     }
 }

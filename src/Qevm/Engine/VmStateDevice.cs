@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace Qevm.Engine;
 
 /// <summary>
@@ -21,12 +19,13 @@ public abstract class VmStateDevice
     /// <summary>The description's <c>priority</c>.</summary>
     public abstract int Priority { get; }
 
-    /// <summary>The description of what a save writes now, in the shared schema model.</summary>
+    /// <summary>The description, in the shared schema model.</summary>
     public abstract VmStateDescription Describe();
 
     internal abstract bool IsNeeded();
 
-    internal abstract void Save(ArrayBufferWriter<byte> output, QemuJsonWriter? json);
+    /// <summary>The tree a save writes now.</summary>
+    internal abstract VmStruct Capture();
 
     /// <summary>A copy of the state for a load to fill.</summary>
     internal abstract object BeginLoad();

@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace Qevm.Engine;
 
 /// <summary>A device model: a description bound to a state class, and the current state.</summary>
@@ -31,7 +29,7 @@ public class VmStateDevice<TState> : VmStateDevice where TState : class, IDevice
     public override int Priority => Vmsd.Priority;
 
     /// <inheritdoc/>
-    public override VmStateDescription Describe() => Vmsd.Describe(State);
+    public override VmStateDescription Describe() => Vmsd.Description;
 
     /// <summary>Called after a load replaced the state, with the state it had before.</summary>
     protected virtual void OnLoaded(TState previous)
@@ -40,7 +38,7 @@ public class VmStateDevice<TState> : VmStateDevice where TState : class, IDevice
 
     internal override bool IsNeeded() => Vmsd.IsNeeded(State);
 
-    internal override void Save(ArrayBufferWriter<byte> output, QemuJsonWriter? json) => Vmsd.Save(State, output, json);
+    internal override VmStruct Capture() => VmStateCodec.Capture(Vmsd.Description, State);
 
     internal override object BeginLoad() => State.Clone();
 

@@ -68,7 +68,7 @@ public sealed class VmsdBuilder<T> where T : class
     {
         ArgumentNullException.ThrowIfNull(member);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        return Add(new ArrayField<T, TField>(name, member, count, null, since, exists));
+        return Add(new ArrayField<T, TField>(name, member, ElementCount.Fixed(count), since, exists));
     }
 
     /// <summary>
@@ -79,7 +79,18 @@ public sealed class VmsdBuilder<T> where T : class
     {
         ArgumentNullException.ThrowIfNull(member);
         ArgumentNullException.ThrowIfNull(count);
-        return Add(new ArrayField<T, TField>(name, member, null, count, since, exists));
+        return Add(new ArrayField<T, TField>(name, member, ElementCount.FromOpaque(o => count((T)o)), since, exists));
+    }
+
+    /// <summary>
+    /// A variable-length array whose count is the value of <paramref name="countField"/>, a field declared before it
+    /// (<c>VMSTATE_VARRAY_UINT32(field, state, num_field, ...)</c>, §7.1).
+    /// </summary>
+    public VmsdBuilder<T> VarArray<TField>(string name, FieldAccessor<T, TField[]> member, string countField, int since = 0, Func<T, int, bool>? exists = null) where TField : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        RequireEarlier(countField);
+        return Add(new ArrayField<T, TField>(name, member, ElementCount.FromField(countField), since, exists));
     }
 
     /// <summary>A byte buffer of fixed size (<c>VMSTATE_BUFFER</c>).</summary>
@@ -87,7 +98,7 @@ public sealed class VmsdBuilder<T> where T : class
     {
         ArgumentNullException.ThrowIfNull(member);
         ArgumentOutOfRangeException.ThrowIfNegative(size);
-        return Add(new BufferField<T>(name, member, _ => size, since, exists));
+        return Add(new BufferField<T>(name, member, size, null, since, exists));
     }
 
     /// <summary>
@@ -98,14 +109,22 @@ public sealed class VmsdBuilder<T> where T : class
     {
         ArgumentNullException.ThrowIfNull(member);
         ArgumentNullException.ThrowIfNull(size);
-        return Add(new BufferField<T>(name, member, size, since, exists));
+        return Add(new BufferField<T>(name, member, 0, ElementCount.FromOpaque(o => size((T)o)), since, exists));
+    }
+
+    /// <summary>A byte buffer whose size is the value of <paramref name="sizeField"/>, a field declared before it (<c>VMSTATE_VBUFFER_UINT32</c>).</summary>
+    public VmsdBuilder<T> VBuffer(string name, FieldAccessor<T, byte[]> member, string sizeField, int since = 0, Func<T, int, bool>? exists = null)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        RequireEarlier(sizeField);
+        return Add(new BufferField<T>(name, member, 0, ElementCount.FromField(sizeField), since, exists));
     }
 
     /// <summary>Unused bytes (<c>VMSTATE_UNUSED</c>, field name <c>unused</c>): zeros on save, skipped on load.</summary>
     public VmsdBuilder<T> Unused(int size, int since = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(size);
-        return Add(new BufferField<T>("unused", null, _ => size, since, null));
+        return Add(new BufferField<T>("unused", null, size, null, since, null));
     }
 
     /// <summary>A nested state object with its own description (<c>VMSTATE_STRUCT</c>).</summary>
@@ -113,7 +132,7 @@ public sealed class VmsdBuilder<T> where T : class
     {
         ArgumentNullException.ThrowIfNull(member);
         ArgumentNullException.ThrowIfNull(vmsd);
-        return Add(new StructField<T, TStruct>(name, s => [member(s)], 1, vmsd, since, exists));
+        return Add(new StructField<T, TStruct>(name, s => [member(s)], 1, false, vmsd, since, exists));
     }
 
     /// <summary>A fixed array of nested state objects (<c>VMSTATE_STRUCT_ARRAY</c>).</summary>
@@ -122,7 +141,7 @@ public sealed class VmsdBuilder<T> where T : class
         ArgumentNullException.ThrowIfNull(member);
         ArgumentNullException.ThrowIfNull(vmsd);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        return Add(new StructField<T, TStruct>(name, member, count, vmsd, since, exists));
+        return Add(new StructField<T, TStruct>(name, member, count, true, vmsd, since, exists));
     }
 
     /// <summary>A subsection over the same state; written when its <c>needed</c> predicate says so (§8).</summary>
@@ -176,6 +195,12 @@ public sealed class VmsdBuilder<T> where T : class
 
     /// <summary>The description.</summary>
     public Vmsd<T> Build() => new(_name, _version, _minimumVersion, _priority, [.. _fields], [.. _subsections], _needed, _preSave, _preLoad, _postLoad);
+
+    private void RequireEarlier(string field)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(field);
+        if (!_fields.Exists(f => f.Name == field)) throw new ArgumentException($"'{field}' is not a field declared before", nameof(field));
+    }
 
     private VmsdBuilder<T> Add(BoundField<T> field)
     {

@@ -11,7 +11,6 @@ namespace Qevm;
 /// </summary>
 public sealed class DumpVmStateSchema : ISchemaSource
 {
-    private const int MaxOptionalFields = 8;
     private readonly Dictionary<string, JsonElement> _byName = [];
 
     private DumpVmStateSchema(string sourceName) => SourceName = sourceName;
@@ -77,95 +76,41 @@ public sealed class DumpVmStateSchema : ISchemaSource
         int version = (int)section.VersionId;
         if (d.TryGetProperty("minimum_version_id", out var min) && version < min.GetInt32()) yield break;
         if (d.TryGetProperty("version_id", out var max) && version > max.GetInt32()) yield break;
-        var optional = new List<JsonElement>();
-        CollectOptional(d, version, optional, 0);
-        if (optional.Count > MaxOptionalFields) yield break;
-        for (int mask = 0; mask < 1 << optional.Count; mask++)
-        {
-            int bit = 0;
-            yield return Build(d, version, optional, mask, ref bit, 0);
-        }
+        yield return Build(d, 0);
     }
 
-    private static void CollectOptional(JsonElement d, int version, List<JsonElement> optional, int depth)
+    // One description with QEMU's rules as the dump gives them: each field's version_id, field_exists as an
+    // unknown test, nested descriptions with their own versions, every possible subsection. Types are inferred
+    // from sizes; the interpreter applies the version rule and tries the outcomes of the unknown tests.
+    private static VmStateDescription Build(JsonElement d, int depth)
     {
-        if (depth > 32 || !d.TryGetProperty("Fields", out var fields)) return;
-        foreach (var f in fields.EnumerateArray())
-        {
-            if (f.TryGetProperty("version_id", out var v) && v.GetInt32() > version) continue;
-            if (f.TryGetProperty("field_exists", out var fe) && fe.ValueKind == JsonValueKind.True) optional.Add(f);
-            if (f.TryGetProperty("Description", out var nested))
-                CollectOptional(nested, nested.TryGetProperty("version_id", out var nv) ? nv.GetInt32() : 0, optional, depth + 1);
-        }
-    }
-
-    private static VmStateDescription Build(JsonElement d, int version, List<JsonElement> optional, int mask, ref int bit, int depth)
-    {
+        if (depth > 32) throw new InvalidOperationException("descriptions nested too deep");
         var fields = new List<VmStateField>();
-        var counts = new Dictionary<string, int>();
         if (d.TryGetProperty("Fields", out var list))
         {
             foreach (var f in list.EnumerateArray())
             {
-                if (f.TryGetProperty("version_id", out var v) && v.GetInt32() > version) continue;
-                if (f.TryGetProperty("field_exists", out var fe) && fe.ValueKind == JsonValueKind.True && (mask & (1 << bit++)) == 0)
-                {
-                    SkipNested(f, ref bit);
-                    continue;
-                }
                 string name = f.GetProperty("field").GetString() ?? "";
                 int size = f.TryGetProperty("size", out var s) ? s.GetInt32() : 0;
-                // Same-named fields are numbered as QEMU's trailer numbers them (name[k]).
-                counts.TryGetValue(name, out int k);
-                counts[name] = k + 1;
-                string shown = Duplicates(list, name) ? $"{name}[{k}]" : name;
+                int since = f.TryGetProperty("version_id", out var v) ? v.GetInt32() : 0;
+                var exists = f.TryGetProperty("field_exists", out var fe) && fe.ValueKind == JsonValueKind.True ? FieldExists.Unknown : null;
                 if (f.TryGetProperty("Description", out var nested))
-                {
-                    int nestedVersion = nested.TryGetProperty("version_id", out var nv) ? nv.GetInt32() : 0;
-                    fields.Add(new VmStateField(shown, "struct", size) { Struct = Build(nested, nestedVersion, optional, mask, ref bit, depth + 1), Inferred = true });
-                }
+                    fields.Add(new VmStateField(name, "struct", size) { Struct = Build(nested, depth + 1), Inferred = true, VersionId = since, Exists = exists });
                 else
                 {
                     string type = name == "unused" ? "unused_buffer" : size switch { 1 => "uint8", 2 => "uint16", 4 => "uint32", 8 => "uint64", _ => "buffer" };
-                    fields.Add(new VmStateField(shown, type, size) { Inferred = true });
+                    fields.Add(new VmStateField(name, type, size) { Inferred = true, VersionId = since, Exists = exists });
                 }
             }
         }
         var subs = new List<VmStateDescription>();
         if (d.TryGetProperty("Subsections", out var sl))
+            foreach (var s in sl.EnumerateArray()) subs.Add(Build(s, depth + 1));
+        return new VmStateDescription(d.TryGetProperty("name", out var n) ? n.GetString() ?? "" : "", d.TryGetProperty("version_id", out var vv) ? vv.GetInt32() : 0, fields, subs)
         {
-            foreach (var s in sl.EnumerateArray())
-            {
-                int sv = s.TryGetProperty("version_id", out var svv) ? svv.GetInt32() : 0;
-                int ignored = 0;
-                var sub = Build(s, sv, [], 0, ref ignored, depth + 1);
-                subs.Add(new VmStateDescription(s.GetProperty("name").GetString() ?? "", sv, sub.Fields, sub.Subsections) { Origin = "dump-vmstate", SubsectionsOptional = true });
-            }
-        }
-        string vmsdName = d.TryGetProperty("name", out var n) ? n.GetString() ?? "" : "";
-        return new VmStateDescription(vmsdName, version, fields, subs)
-        {
-            Origin = "dump-vmstate",
+            Origin = SchemaOrigin.DumpVmState,
             SubsectionsOptional = true,
             MinimumVersionId = d.TryGetProperty("minimum_version_id", out var mv) ? mv.GetInt32() : null,
         };
-    }
-
-    private static void SkipNested(JsonElement f, ref int bit)
-    {
-        if (!f.TryGetProperty("Description", out var nested) || !nested.TryGetProperty("Fields", out var fields)) return;
-        foreach (var g in fields.EnumerateArray())
-        {
-            if (g.TryGetProperty("field_exists", out var fe) && fe.ValueKind == JsonValueKind.True) bit++;
-            SkipNested(g, ref bit);
-        }
-    }
-
-    private static bool Duplicates(JsonElement list, string name)
-    {
-        int n = 0;
-        foreach (var f in list.EnumerateArray())
-            if (f.TryGetProperty("field", out var x) && x.GetString() == name) n++;
-        return n > 1;
     }
 }

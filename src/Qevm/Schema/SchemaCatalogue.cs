@@ -145,7 +145,7 @@ public sealed class SchemaCatalogue : ISchemaSource
                 if (!v.IsBuilt)
                 {
                     var d = TrailerSchema.FromDevice(v.Json);
-                    v.Built = d is null ? null : new VmStateDescription(d.Name, d.VersionId, d.Fields, d.Subsections) { IsOldStyle = d.IsOldStyle, Origin = "catalogue" };
+                    v.Built = d is null ? null : new VmStateDescription(d.Name, d.VersionId, d.Fields, d.Subsections) { IsOldStyle = d.IsOldStyle, Origin = SchemaOrigin.Catalogue };
                     v.IsBuilt = true;
                 }
             }

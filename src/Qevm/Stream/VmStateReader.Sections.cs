@@ -178,8 +178,7 @@ public sealed partial class VmStateReader
             bool all = !_in.Ensure(want);
             try
             {
-                VmStateCodec.DecodePrefix(d, _in.Buffered, PayloadOffset, out int consumed);
-                return consumed;
+                return VmStateCodec.Measure(d, _in.Buffered, PayloadOffset);
             }
             catch (VmStateFormatException e) when (e.Error == VmStateError.Truncated && !all && want < _options.MaxRecordLength / 2)
             {
@@ -195,7 +194,7 @@ public sealed partial class VmStateReader
     private static long? OldStyleSize(VmStateDescription d)
     {
         long n = 0;
-        foreach (var f in d.Fields) n += (long)f.Size * f.Count;
+        foreach (var f in d.Fields) n += (long)f.Size * f.Count.Value;
         return n;
     }
 
