@@ -6,7 +6,7 @@ namespace Qevm;
 /// <summary>
 /// Writes a stream from the <c>dump --json</c> form (possibly edited): the records in order, FULL sections from
 /// their raw hex or from their fields, built into a value tree (<see cref="VmStruct"/>, checked by
-/// <see cref="ValueParser"/>) and encoded by <see cref="VmStateCodec.Encode"/>. Every node keeps the size the dump
+/// <see cref="ValueParser"/>) and encoded by <see cref="VmStateCodec.Encode(VmStruct)"/>. Every node keeps the size the dump
 /// gave it. Anything wrong in the JSON is a <see cref="VmStateFormatException"/> naming its JSON path.
 /// </summary>
 public static class StateComposer
@@ -163,18 +163,29 @@ public static class StateComposer
     {
         if (s.TryGet("raw", out var raw)) return raw.Hex();
         string name = s.TryGet("vmsd_name", out var n) ? n.String() : "";
-        var root = BuildStruct(s.Required("fields", "the fields of the section"), name, null, documentLength);
-        return VmStateCodec.Encode(root);
+        var sizes = new List<SizeCheck>();
+        var root = BuildStruct(s.Required("fields", "the fields of the section"), name, null, documentLength, sizes);
+        // One pass of the one encoder gives every node its length; each must be the size the dump gave it,
+        // the innermost first: a wrong element count or a buffer of another length is refused.
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        VmStateCodec.EncodeCaptured(root, output);
+        foreach (var c in sizes)
+            if (c.Node.Length != c.Size)
+                throw c.At.Refuse(string.Create(CultureInfo.InvariantCulture,
+                    $"{c.DumpPath}: {c.Node.Length} bytes where its size is {c.Size} (an element count or a length changed)"));
+        return output.WrittenSpan.ToArray();
     }
 
-    private static VmStruct BuildStruct(JsonCursor fields, string name, uint? subsectionVersion, int documentLength)
+    private readonly record struct SizeCheck(VmValue Node, int Size, JsonCursor At, string DumpPath);
+
+    private static VmStruct BuildStruct(JsonCursor fields, string name, uint? subsectionVersion, int documentLength, List<SizeCheck> sizes)
     {
         var st = new VmStruct { Description = new VmStateDescription(name, 0, []), SubsectionVersion = subsectionVersion };
         foreach (var f in fields.Items())
         {
             var nameAt = f.Required("name", "the member's name");
             string member = nameAt.String();
-            var value = BuildValue(f, member, documentLength);
+            var value = BuildValue(f, documentLength, sizes);
             if (value is VmStruct { SubsectionVersion: not null } && System.Text.Encoding.Latin1.GetByteCount(member) is 0 or > 255)
                 throw nameAt.Fail("a subsection name of 1 to 255 bytes", JsonCursor.Shown(member));
             st.Members.Add(new(member, value));
@@ -182,8 +193,8 @@ public static class StateComposer
         return st;
     }
 
-    // One node of the tree, with the size dump gave it: a wrong element count or a buffer of another length is refused.
-    private static VmValue BuildValue(JsonCursor v, string member, int documentLength)
+    // One node of the tree; its size, when the dump gives one, is checked once the tree is encoded.
+    private static VmValue BuildValue(JsonCursor v, int documentLength, List<SizeCheck> sizes)
     {
         string type = v.Required("type", "a type").String();
         string path = v.TryGet("path", out var p) && p.Kind == JsonValueKind.String ? p.String() : "";
@@ -192,27 +203,24 @@ public static class StateComposer
         if (v.TryGet("elements", out var elements))
         {
             var array = new VmArray();
-            foreach (var e in elements.Items()) array.Elements.Add(BuildValue(e, member, documentLength));
+            foreach (var e in elements.Items()) array.Elements.Add(BuildValue(e, documentLength, sizes));
             node = array;
         }
         else if (type == "subsection")
         {
-            node = BuildStruct(v.Required("fields"), v.TryGet("vmsd_name", out var n) ? n.String() : "", v.Required("subsection_version").UInt32(), documentLength);
+            node = BuildStruct(v.Required("fields"), v.TryGet("vmsd_name", out var n) ? n.String() : "", v.Required("subsection_version").UInt32(), documentLength, sizes);
         }
         else if (v.TryGet("fields", out var nested))
         {
-            node = BuildStruct(nested, v.TryGet("vmsd_name", out var n) ? n.String() : "", null, documentLength);
+            node = BuildStruct(nested, v.TryGet("vmsd_name", out var n) ? n.String() : "", null, documentLength, sizes);
         }
         else
         {
             node = Leaf(v, type, size ?? throw v.Required("size").Fail("a size"), path);
         }
-        if (size is { } expected && EncodedLength(member, node) is var actual && actual != expected)
-            throw v.Refuse(string.Create(CultureInfo.InvariantCulture,
-                $"{path}: {actual} bytes where its size is {expected} (an element count or a length changed)"));
+        if (size is { } expected) sizes.Add(new SizeCheck(node, expected, v, path));
         return node;
     }
-
     // A leaf as the decoder makes it for that type and size, its value set by ValueParser's checks.
     private static VmValue Leaf(JsonCursor v, string type, int size, string path)
     {
@@ -243,14 +251,4 @@ public static class StateComposer
         }
         return leaf;
     }
-
-    // The bytes a node encodes to (a subsection with its header, which holds its name), by the one encoder.
-    private static int EncodedLength(string member, VmValue node) => node switch
-    {
-        VmScalar s => s.Size,
-        VmBytes b => b.Bytes.Length,
-        _ => VmStateCodec.Encode(new VmStruct { Description = Wrapper, Members = { new(member, node) } }).Length,
-    };
-
-    private static readonly VmStateDescription Wrapper = new("", 0, []);
 }
