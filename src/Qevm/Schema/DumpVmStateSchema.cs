@@ -11,7 +11,10 @@ namespace Qevm;
 /// </summary>
 public sealed class DumpVmStateSchema : ISchemaSource
 {
-    private readonly Dictionary<string, JsonElement> _byName = [];
+    private readonly Dictionary<string, Entry> _byName = [];
+
+    // A description of the dump, read (and so checked) once when the dump is parsed.
+    private sealed record Entry(VmStateDescription Description, bool HasVersion);
 
     private DumpVmStateSchema(string sourceName) => SourceName = sourceName;
 
@@ -24,34 +27,32 @@ public sealed class DumpVmStateSchema : ISchemaSource
     /// <summary>True for the root object QEMU's <c>-dump-vmstate</c> writes.</summary>
     public static bool IsDumpVmState(JsonElement root) => root.ValueKind == JsonValueKind.Object && root.TryGetProperty("vmschkmachine", out _);
 
-    /// <summary>Reads <c>-dump-vmstate</c> output.</summary>
+    /// <summary>Reads <c>-dump-vmstate</c> output; a value of the wrong type is a fault naming its JSON path.</summary>
     public static DumpVmStateSchema Parse(ReadOnlyMemory<byte> json, string sourceName = "dump-vmstate")
     {
-        try
+        using var doc = JsonCursor.Parse(json, VmStateError.BadTrailer, "-dump-vmstate output");
+        var root = JsonCursor.Root(doc, VmStateError.BadTrailer);
+        var s = new DumpVmStateSchema(sourceName);
+        foreach (var (key, value) in root.Properties())
         {
-            using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 256 });
-            var s = new DumpVmStateSchema(sourceName);
-            foreach (var p in doc.RootElement.EnumerateObject())
+            if (key == "vmschkmachine")
             {
-                if (p.NameEquals("vmschkmachine"))
-                {
-                    s.Machine = p.Value.TryGetProperty("Name", out var m) ? m.GetString() : null;
-                    continue;
-                }
-                if (p.Value.ValueKind == JsonValueKind.Object && p.Value.TryGetProperty("Description", out var d)
-                    && d.TryGetProperty("name", out var n) && n.GetString() is { } name)
-                    s._byName.TryAdd(name, d.Clone());
+                s.Machine = value.TryGet("Name", out var m) ? m.String() : null;
+                continue;
             }
-            return s;
+            if (value.Kind == JsonValueKind.Object && value.TryGet("Description", out var d))
+            {
+                d.ExpectKind(JsonValueKind.Object, "a description (an object)");
+                if (!d.TryGet("name", out var n)) continue;
+                string name = n.String();
+                if (!s._byName.ContainsKey(name)) s._byName.Add(name, new Entry(Build(d, 0), d.Has("version_id")));
+            }
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
-        {
-            throw new VmStateFormatException(VmStateError.BadTrailer, 0, "valid -dump-vmstate JSON", e.Message);
-        }
+        return s;
     }
 
     // Sections are matched by description name: the idstr, or its part after a '/' (a device path).
-    private JsonElement? Find(string idstr)
+    private Entry? Find(string idstr)
     {
         foreach (var name in VmsdName.Candidates(idstr))
             if (_byName.TryGetValue(name, out var d)) return d;
@@ -62,39 +63,38 @@ public sealed class DumpVmStateSchema : ISchemaSource
     public (uint Version, uint? Minimum, string Name)? Versions(string idstr)
     {
         ArgumentNullException.ThrowIfNull(idstr);
-        if (Find(idstr) is not { } d) return null;
-        uint version = d.TryGetProperty("version_id", out var v) ? v.GetUInt32() : 0;
-        uint? min = d.TryGetProperty("minimum_version_id", out var m) ? m.GetUInt32() : null;
-        return (version, min, d.TryGetProperty("name", out var n) ? n.GetString() ?? idstr : idstr);
+        if (Find(idstr) is not { } e) return null;
+        var d = e.Description;
+        return ((uint)d.VersionId, d.MinimumVersionId is { } min ? (uint)min : null, d.Name);
     }
 
     /// <inheritdoc/>
     public IEnumerable<VmStateDescription> Describe(SectionHeader section)
     {
         ArgumentNullException.ThrowIfNull(section);
-        if (Find(section.Idstr) is not { } d) yield break;
-        int version = (int)section.VersionId;
-        if (d.TryGetProperty("minimum_version_id", out var min) && version < min.GetInt32()) yield break;
-        if (d.TryGetProperty("version_id", out var max) && version > max.GetInt32()) yield break;
-        yield return Build(d, 0);
+        if (Find(section.Idstr) is not { } e) yield break;
+        long version = section.VersionId;
+        if (e.Description.MinimumVersionId is { } min && version < min) yield break;
+        if (e.HasVersion && version > e.Description.VersionId) yield break;
+        yield return e.Description;
     }
 
     // One description with QEMU's rules as the dump gives them: each field's version_id, field_exists as an
     // unknown test, nested descriptions with their own versions, every possible subsection. Types are inferred
     // from sizes; the interpreter applies the version rule and tries the outcomes of the unknown tests.
-    private static VmStateDescription Build(JsonElement d, int depth)
+    private static VmStateDescription Build(JsonCursor d, int depth)
     {
-        if (depth > 32) throw new InvalidOperationException("descriptions nested too deep");
+        if (depth > 32) throw d.Fail("descriptions nested at most 32 deep", "deeper");
         var fields = new List<VmStateField>();
-        if (d.TryGetProperty("Fields", out var list))
+        if (d.TryGet("Fields", out var list))
         {
-            foreach (var f in list.EnumerateArray())
+            foreach (var f in list.Items())
             {
-                string name = f.GetProperty("field").GetString() ?? "";
-                int size = f.TryGetProperty("size", out var s) ? s.GetInt32() : 0;
-                int since = f.TryGetProperty("version_id", out var v) ? v.GetInt32() : 0;
-                var exists = f.TryGetProperty("field_exists", out var fe) && fe.ValueKind == JsonValueKind.True ? FieldExists.Unknown : null;
-                if (f.TryGetProperty("Description", out var nested))
+                string name = f.Required("field", "a field name").String();
+                int size = f.TryGet("size", out var s) ? s.Int32(0, int.MaxValue) : 0;
+                int since = f.TryGet("version_id", out var v) ? v.Int32(0, int.MaxValue) : 0;
+                var exists = f.TryGet("field_exists", out var fe) && fe.Boolean() ? FieldExists.Unknown : null;
+                if (f.TryGet("Description", out var nested))
                     fields.Add(new VmStateField(name, "struct", size) { Struct = Build(nested, depth + 1), Inferred = true, VersionId = since, Exists = exists });
                 else
                 {
@@ -104,13 +104,13 @@ public sealed class DumpVmStateSchema : ISchemaSource
             }
         }
         var subs = new List<VmStateDescription>();
-        if (d.TryGetProperty("Subsections", out var sl))
-            foreach (var s in sl.EnumerateArray()) subs.Add(Build(s, depth + 1));
-        return new VmStateDescription(d.TryGetProperty("name", out var n) ? n.GetString() ?? "" : "", d.TryGetProperty("version_id", out var vv) ? vv.GetInt32() : 0, fields, subs)
+        if (d.TryGet("Subsections", out var sl))
+            foreach (var s in sl.Items()) subs.Add(Build(s, depth + 1));
+        return new VmStateDescription(d.TryGet("name", out var n) ? n.String() : "", d.TryGet("version_id", out var vv) ? vv.Int32(0, int.MaxValue) : 0, fields, subs)
         {
             Origin = SchemaOrigin.DumpVmState,
             SubsectionsOptional = true,
-            MinimumVersionId = d.TryGetProperty("minimum_version_id", out var mv) ? mv.GetInt32() : null,
+            MinimumVersionId = d.TryGet("minimum_version_id", out var mv) ? mv.Int32(0, int.MaxValue) : null,
         };
     }
 }

@@ -17,14 +17,16 @@ public sealed class Trailer : ISchemaSource
         Json = json;
         Root = root;
         if (root.TryGetProperty("page_size", out var ps) && ps.TryGetInt32(out var p)) PageSize = p;
-        if (root.TryGetProperty("devices", out var devices) && devices.ValueKind == JsonValueKind.Array)
+        var at = new JsonCursor(root, "$", VmStateError.BadTrailer, Math.Max(0, offset));
+        if (at.TryGet("devices", out var devices) && devices.Kind == JsonValueKind.Array)
         {
-            foreach (var d in devices.EnumerateArray())
+            foreach (var device in devices.Items())
             {
-                if (d.ValueKind != JsonValueKind.Object || !d.TryGetProperty("name", out var n) || n.ValueKind != JsonValueKind.String)
+                var d = device.Element;
+                if (d.ValueKind != JsonValueKind.Object || !device.TryGet("name", out var n) || n.Kind != JsonValueKind.String)
                     continue;
                 uint inst = d.TryGetProperty("instance_id", out var i) && i.TryGetUInt32(out var iv) ? iv : 0;
-                var key = (n.GetString()!, inst);
+                var key = (n.String(), inst);
                 _order.Add(key);
                 _byKey.TryAdd(key, d);
             }
@@ -81,18 +83,13 @@ public sealed class Trailer : ISchemaSource
         {
             using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 256 });
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
-                throw new VmStateFormatException(VmStateError.BadTrailer, offset, "a JSON object", doc.RootElement.ValueKind.ToString());
+                throw new JsonCursor(doc.RootElement, "$", VmStateError.BadTrailer, Math.Max(0, offset)).Fail("a JSON object (the trailer)");
             return new Trailer(offset, json, doc.RootElement.Clone());
-        }
-        catch (InvalidOperationException e)
-        {
-            // Strings that are not valid UTF-8 parse but cannot be read.
-            throw new VmStateFormatException(VmStateError.BadTrailer, offset < 0 ? 0 : offset, "valid JSON in the trailer", e.Message);
         }
         catch (JsonException e)
         {
-            throw new VmStateFormatException(VmStateError.BadTrailer, offset < 0 ? 0 : offset + 5 + (e.BytePositionInLine ?? 0),
-                "valid JSON in the trailer", e.Message);
+            throw VmStateFormatException.InJson(VmStateError.BadTrailer, "$", "valid JSON in the trailer", string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"no valid JSON at line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}"), offset < 0 ? 0 : offset + 5 + (e.BytePositionInLine ?? 0));
         }
     }
 
