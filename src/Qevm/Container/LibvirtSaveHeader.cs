@@ -84,7 +84,7 @@ public sealed class LibvirtSaveHeader : VmStateContainer
         if (!partial && !h.AsSpan().StartsWith(SaveMagic))
             throw Bad(0, "magic LibvirtQemudSave", Encoding.ASCII.GetString(h, 0, 16));
         if (partial && !allowPartial)
-            throw Bad(0, "magic LibvirtQemudSave", "LibvirtQemudPart: libvirt did not finish this save (save image is incomplete); --allow-partial reads it anyway");
+            throw new VmStateFormatException(VmStateError.PartialSave, 0, "magic LibvirtQemudSave", "LibvirtQemudPart: libvirt did not finish this save (save image is incomplete)");
         bool big = false;
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(h.AsSpan(16));
         if (version > 2)

@@ -43,4 +43,7 @@ public enum VmStateError
     UnknownSubsection,
     /// <summary>A device refused the values it was given (a post-load hook, an <c>equal</c> field).</summary>
     LoadRefused,
+
+    /// <summary>A libvirt save image whose save did not finish (<c>LibvirtQemudPart</c>); it can be read on request.</summary>
+    PartialSave,
 }
