@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Codec;
 
 /// <summary>A FULL section with its data and, when a description fits, its decoded value tree.</summary>
 public sealed class SectionState

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace Qevm;
+namespace Qevm.Codec;
 
 /// <summary>
 /// <c>qevm dump --json</c>: every FULL section with every field (path, type, offset, size, value). Integers are

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 
-namespace Qevm;
+namespace Qevm.Codec;
 
 /// <summary>
 /// The VMState interpreter (QEMU's <c>vmstate_load_state</c> / <c>vmstate_save_state_v</c>): one field loop that

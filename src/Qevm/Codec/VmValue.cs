@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Codec;
 
 /// <summary>A decoded value with where its bytes are. Offsets are absolute in the stream.</summary>
 public abstract class VmValue

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.IO.Compression;
 
-namespace Qevm;
+namespace Qevm.Container;
 
 /// <summary>Streaming compression and decompression (forward-only, no temporary files) and detection by magic.</summary>
 public static class Compression

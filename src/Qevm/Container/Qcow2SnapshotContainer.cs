@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Qevm;
+namespace Qevm.Container;
 
 /// <summary>The VM state of one internal snapshot of a qcow2 image.</summary>
 public sealed class Qcow2SnapshotContainer(Qcow2Image image, Qcow2Snapshot snapshot) : VmStateContainer

@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Container;
 
 /// <summary>A qcow2 image was given without naming which of its internal snapshots to read.</summary>
 public sealed class SnapshotRequiredException : ArgumentException

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Qevm;
+namespace Qevm.Container;
 
 /// <summary>
 /// A QEMU stream found inside whatever holds it, detected by magic: a bare stream, a libvirt save image

@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Edit;
 
 /// <summary>A value that differs between two streams: its path and the values as <c>set</c> accepts them (null: absent).</summary>
 /// <param name="Path">The field's path.</param>

@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Edit;
 
 /// <summary>A RAM block whose pages differ between two streams.</summary>
 /// <param name="Block">The RAM block's name.</param>

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text.Json;
 
-namespace Qevm;
+namespace Qevm.Edit;
 
 /// <summary>
 /// Writes a stream from the <c>dump --json</c> form (possibly edited): the records in order, FULL sections

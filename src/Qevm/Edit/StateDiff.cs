@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Qevm;
+namespace Qevm.Edit;
 
 /// <summary>
 /// The differences between two streams: FULL sections only in one of them, fields whose values differ (with

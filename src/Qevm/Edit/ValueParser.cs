@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Qevm;
+namespace Qevm.Edit;
 
 /// <summary>
 /// Sets a decoded value from text, checked against its field: decimal, <c>0x</c> hex, negative numbers for

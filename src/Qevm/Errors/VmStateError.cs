@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Errors;
 
 /// <summary>Stable codes for what went wrong in a VM-state stream (tests and <c>--json</c> use them).</summary>
 public enum VmStateError

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Qevm;
+namespace Qevm.Summary;
 
 /// <summary>
 /// The record table of a stream, as <c>qevm info</c> reports it: one entry per section record, commands,

@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Summary;
 
 /// <summary>What a stream is, as far as its records tell (Appendix A).</summary>
 public enum StreamKind

@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Streams;
 
 /// <summary>Settings of a <see cref="VmStateReader"/>.</summary>
 public sealed record VmStateReaderOptions

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 
-namespace Qevm;
+namespace Qevm.Streams;
 
 public sealed partial class VmStateReader
 {

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using Qevm.IO;
 
-namespace Qevm;
+namespace Qevm.Streams;
 
 /// <summary>
 /// Forward-only reader of a QEMU VM-state stream (device-state file, migration stream, savevm state): one
