@@ -3,23 +3,60 @@ using System.Globalization;
 
 namespace Qevm.Engine;
 
-/// <summary>The bytes being loaded and the read position; offsets are absolute in the file.</summary>
-internal sealed class LoadInput(byte[] data)
+/// <summary>
+/// The payload of one section being loaded and the read position. Positions are absolute offsets in the file, so
+/// every error a field raises names the file's byte; reading past the payload's end is a truncation at that end.
+/// </summary>
+internal sealed class LoadInput
 {
-    public byte[] Data { get; } = data;
+    private readonly byte[] _bytes;
 
-    public int Position { get; set; }
+    /// <summary>A payload that starts at file offset 0 (tests, standalone descriptions).</summary>
+    public LoadInput(byte[] data)
+        : this(data, 0)
+    {
+    }
 
-    public int Remaining => Data.Length - Position;
+    /// <summary>A copy of <paramref name="payload"/>, whose first byte is at file offset <paramref name="offset"/>.</summary>
+    public LoadInput(ReadOnlySpan<byte> payload, long offset)
+        : this(payload.ToArray(), offset)
+    {
+    }
 
-    public byte Peek(int ahead) => Data[Position + ahead];
+    private LoadInput(byte[] bytes, long offset)
+    {
+        _bytes = bytes;
+        Start = offset;
+        Position = offset;
+        Data = new LoadBytes(bytes, offset);
+    }
+
+    /// <summary>File offset of the payload's first byte.</summary>
+    public long Start { get; }
+
+    /// <summary>File offset just past the payload.</summary>
+    public long End => Start + _bytes.Length;
+
+    /// <summary>The payload, indexed by file offsets.</summary>
+    public LoadBytes Data { get; }
+
+    /// <summary>File offset of the next byte to read.</summary>
+    public long Position { get; set; }
+
+    /// <summary>Bytes of the payload not read yet.</summary>
+    public int Remaining => (int)(End - Position);
+
+    /// <summary>Bytes read so far.</summary>
+    public int Consumed => (int)(Position - Start);
+
+    public byte Peek(int ahead) => _bytes[Consumed + ahead];
 
     public ReadOnlySpan<byte> Take(int count, string what)
     {
         if (count < 0 || Remaining < count)
-            throw new VmStateFormatException(VmStateError.Truncated, Data.Length,
-                string.Create(CultureInfo.InvariantCulture, $"{count} bytes for {what}"), "the end of the data");
-        var span = Data.AsSpan(Position, count);
+            throw new VmStateFormatException(VmStateError.Truncated, End,
+                string.Create(CultureInfo.InvariantCulture, $"{count} bytes for {what}"), "the end of the section's data");
+        var span = _bytes.AsSpan(Consumed, count);
         Position += count;
         return span;
     }

@@ -44,7 +44,17 @@ public class VmStateDevice<TState> : VmStateDevice where TState : class, IDevice
 
     internal override object BeginLoad() => State.Clone();
 
-    internal override void Load(object staged, LoadInput input, int versionId) => Vmsd.Load((TState)staged, input, versionId);
+    internal override void Load(object staged, ReadOnlySpan<byte> payload, long payloadOffset, int versionId)
+    {
+        var input = new LoadInput(payload, payloadOffset);
+        Vmsd.Load((TState)staged, input, versionId);
+        if (input.Remaining > 0)
+            throw new VmStateFormatException(VmStateError.BadFooter, input.Position,
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the section footer where the data of '{Vmsd.Name}' ends ({input.Consumed} bytes)"),
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{input.Remaining} more byte(s) of section data"));
+    }
+
+    internal override VmStateDescription DescribeForLoad() => Vmsd.Describe(State.Clone());
 
     internal override void Commit(object staged)
     {
