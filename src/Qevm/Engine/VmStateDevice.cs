@@ -38,7 +38,10 @@ public abstract class VmStateDevice
     /// </summary>
     internal abstract void Load(object staged, ReadOnlySpan<byte> payload, long payloadOffset, int versionId);
 
-    /// <summary>The description a load delimits sections with: <see cref="Describe"/> of a copy, so no hook runs on the state.</summary>
+    /// <summary>
+    /// The description a load delimits sections with: the fields as <see cref="Describe"/> gives them (of a copy, so no
+    /// hook runs on the state), and every subsection, each optional.
+    /// </summary>
     internal abstract VmStateDescription DescribeForLoad();
 
     /// <summary>Makes a fully loaded copy the device's state.</summary>

@@ -54,7 +54,19 @@ public class VmStateDevice<TState> : VmStateDevice where TState : class, IDevice
                 string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{input.Remaining} more byte(s) of section data"));
     }
 
-    internal override VmStateDescription DescribeForLoad() => Vmsd.Describe(State.Clone());
+    // What a load accepts: the fields as saved now, and every subsection, each optional (the peek protocol, §8.2).
+    internal override VmStateDescription DescribeForLoad() => Loadable(Vmsd, State.Clone());
+
+    private static VmStateDescription Loadable(Vmsd<TState> vmsd, TState state)
+    {
+        var d = vmsd.Describe(state);
+        return new VmStateDescription(d.Name, d.VersionId, d.Fields, [.. vmsd.Subsections.Select(s => Loadable(s, state))])
+        {
+            MinimumVersionId = d.MinimumVersionId,
+            Origin = d.Origin,
+            SubsectionsOptional = true,
+        };
+    }
 
     internal override void Commit(object staged)
     {

@@ -144,7 +144,11 @@ public sealed partial class VmStateReader
         {
             // The description and a footer with the right id agree: that is the end, whatever follows (a broken
             // next record is then reported as itself, as QEMU does).
-            if (described is { } d && IsFooterAt(d, h.SectionId, requirePlausibleNext: HasFooters == null)) return d;
+            if (described is { } d && IsFooterAt(d, h.SectionId, requirePlausibleNext: false))
+            {
+                HasFooters = true;
+                return d;
+            }
             long found = ScanForFooter(h.SectionId);
             if (found >= 0)
             {
@@ -385,7 +389,8 @@ public sealed partial class VmStateReader
         if (pos > int.MaxValue - NextRecordLookahead) return false;
         // At the very end of the data the candidate stands: the missing next record is then reported as truncation.
         if (!_in.Ensure((int)pos + 1)) return _in.Available == pos;
-        _in.Ensure((int)pos + NextRecordLookahead);
+        // A record the end of the data cuts is plausible: the cut is reported as itself.
+        bool ended = !_in.Ensure((int)pos + NextRecordLookahead);
         var d = _in.Buffered[(int)pos..];
         if (Depth > 0 && _in.Position + pos == _packageEnds.Peek()) return true;
         switch (d[0])
@@ -396,11 +401,12 @@ public sealed partial class VmStateReader
                 return d[1] == 0x06 && (d.Length < 7 || d[6] == (byte)'{');
             case 0x01:
             case 0x04:
-                if (d.Length < 6) return false;
+                if (d.Length < 6) return ended;
                 int n = d[5];
-                if (n == 0 || d.Length < 14 + n) return false;
-                foreach (var ch in d.Slice(6, n))
+                if (n == 0) return false;
+                foreach (var ch in d[6..Math.Min(d.Length, 6 + n)])
                     if (ch is < 0x20 or > 0x7E) return false;
+                if (d.Length < 14 + n) return ended;
                 uint version = BinaryPrimitives.ReadUInt32BigEndian(d[(10 + n)..]);
                 if (version > 0xFFFF) return false;
                 uint id = BinaryPrimitives.ReadUInt32BigEndian(d[1..]);
@@ -415,9 +421,10 @@ public sealed partial class VmStateReader
             case 0x02:
             case 0x03:
                 // Only iterative sections continue with PART/END: device data often holds 02/03 + a FULL section's id.
-                return d.Length >= 5 && _startedIds.Contains(BinaryPrimitives.ReadUInt32BigEndian(d[1..]));
+                if (d.Length < 5) return ended;
+                return _startedIds.Contains(BinaryPrimitives.ReadUInt32BigEndian(d[1..]));
             case 0x08:
-                if (d.Length < 5) return false;
+                if (d.Length < 5) return ended;
                 ushort cmd = BinaryPrimitives.ReadUInt16BigEndian(d[1..]);
                 ushort len = BinaryPrimitives.ReadUInt16BigEndian(d[3..]);
                 int fixedLen = MigCommands.FixedLength(cmd);
