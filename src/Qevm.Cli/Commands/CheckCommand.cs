@@ -45,7 +45,7 @@ internal static class CheckCommand
             }
             else
             {
-                output.Out.WriteLine($"{path}: valid {info.Kind}, {info.Sections.Count} section records, footers {(info.Footers ? "yes" : "no")}, " +
+                output.Out.WriteLine($"{path}: valid {StreamKinds.Name(info.Kind)}, {info.Sections.Count} section records, footers {(info.Footers ? "yes" : "no")}, " +
                     $"{(info.Trailer is null ? "no trailer" : "trailer")}, EOF at {CommandRunner.Offset(info.EofOffset)}");
                 foreach (var w in info.Warnings) output.Out.WriteLine($"warning: offset {CommandRunner.Offset(w.Offset)}: {w.Message}");
                 foreach (var m in info.DescriptionMismatches)
@@ -97,7 +97,7 @@ internal static class CheckCommand
             }
             if (info is not null)
             {
-                w.WriteString("kind", info.Kind);
+                w.WriteString("kind", StreamKinds.Name(info.Kind));
                 w.WriteStartArray("warnings");
                 foreach (var d in info.Warnings)
                 {

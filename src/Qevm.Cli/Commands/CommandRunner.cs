@@ -14,15 +14,25 @@ internal static class CommandRunner
         }
         catch (VmStateFormatException e)
         {
-            output.Error.WriteLine("qevm: invalid: " + e.Message);
+            output.Error.WriteLine("qevm: invalid: " + e.Message + Advice(e));
             return invalidInput;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException or InvalidOperationException)
         {
-            output.Error.WriteLine("qevm: " + e.Message);
+            output.Error.WriteLine("qevm: " + (e is ArgumentException { ParamName: { } p } a ? a.Message.Replace($" (Parameter '{p}')", "", StringComparison.Ordinal) : e.Message) + Advice(e));
             return Program.UsageOrIo;
         }
     }
+
+    // The library says what is wrong; the command line says which option helps.
+    private static string Advice(Exception e) => e switch
+    {
+        VmStateFormatException { Error: VmStateError.PartialSave } => "; --allow-partial reads it anyway",
+        VmStateFormatException { Error: VmStateError.NeedsSchema } => " (--schema gives one)",
+        SnapshotRequiredException => ": give --snapshot ID|NAME (`qevm snapshots FILE` lists them)",
+        ArgumentException { ParamName: "options" } => " (--snapshot is for qcow2 images)",
+        _ => "",
+    };
 
     /// <summary>The FILE argument every reading command takes.</summary>
     public static Argument<string> FileArgument() =>
@@ -77,9 +87,11 @@ internal static class CommandRunner
     public static void WriteState(ParseResult pr, string path, VmStateContainer? container, Action<Stream> write, bool streamOut = false)
     {
         var compress = pr.GetValue<string?>("--compress") is { } c ? Compression.Parse(c) : (StreamCompression?)null;
+        if (compress is { } format && !Compression.CanWrite(format))
+            throw new ArgumentException($"writing {format.ToString().ToLowerInvariant()} is not supported: use --compress gzip, bzip2, zstd or raw");
         if (container is Qcow2SnapshotContainer)
         {
-            if (!streamOut) container.OpenWrite(Stream.Null);
+            if (!streamOut) RefuseSnapshotWrite(container);
             container = null;
         }
         if (container is null && compress is null or StreamCompression.Raw)
@@ -92,6 +104,13 @@ internal static class CommandRunner
             using var payload = container is not null ? container.OpenWrite(o, compress) : Compression.Compress(o, compress!.Value);
             write(payload);
         });
+    }
+
+    /// <summary>Refuses to write into a qcow2 snapshot, saying how to get its VM state out instead.</summary>
+    public static void RefuseSnapshotWrite(VmStateContainer? container)
+    {
+        if (container is Qcow2SnapshotContainer q)
+            throw new NotSupportedException($"writing into a qcow2 snapshot is not supported: `qevm convert FILE --snapshot {q.Snapshot.Id} -o OUT` writes its VM state out as a stream");
     }
 
     /// <summary>Writes OUT through a temporary file and a rename, or to standard output for <c>-</c>.</summary>

@@ -36,7 +36,7 @@ internal static class SetCommand
             using (var first = input.Open())
             {
                 // Refused before reading the whole state.
-                if (first.Container is Qcow2SnapshotContainer q) q.OpenWrite(Stream.Null);
+                CommandRunner.RefuseSnapshotWrite(first.Container);
                 container = first.Container;
             }
             var schemaSources = SchemaOption.Load(pr, schemas);

@@ -41,7 +41,7 @@ internal static class SnapshotsCommand
                 {
                     var info = ReadState(path, s);
                     var ram = info.Ram is { } r ? string.Format(ci, "RAM {0} MiB in {1} block(s), {2} pages", (long)(r.Blocks.Aggregate(0UL, (t, b) => t + b.UsedLength) >> 20), r.Blocks.Count, r.Pages) : "no RAM";
-                    output.Out.WriteLine($"{s.Id} {s.Name}: {info.Kind}, machine {info.Configuration?.Machine ?? "-"}, {info.Sections.Count} section records, {ram}");
+                    output.Out.WriteLine($"{s.Id} {s.Name}: {StreamKinds.Name(info.Kind)}, machine {info.Configuration?.Machine ?? "-"}, {info.Sections.Count} section records, {ram}");
                 }
                 catch (VmStateFormatException e)
                 {

@@ -42,7 +42,7 @@ internal static class InfoRenderer
         var console = CreateConsole(output);
         var ci = CultureInfo.InvariantCulture;
         if (info.Container is { } container) console.MarkupLine(Markup.Escape("container: " + Describe(container)));
-        console.MarkupLine(string.Create(ci, $"[bold]{info.Kind}[/], version {info.Version}, footers {(info.Footers ? "yes" : "no")}, EOF at {CommandRunner.Offset(info.EofOffset)}"));
+        console.MarkupLine(string.Create(ci, $"[bold]{StreamKinds.Name(info.Kind)}[/], version {info.Version}, footers {(info.Footers ? "yes" : "no")}, EOF at {CommandRunner.Offset(info.EofOffset)}"));
         if (info.Configuration is { } c)
         {
             var caps = c.Capabilities is null ? "-" : string.Join(", ", c.Capabilities);

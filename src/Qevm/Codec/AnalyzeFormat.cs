@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace Qevm;
+namespace Qevm.Codec;
 
 /// <summary>
 /// <c>qevm dump --format analyze</c>: the document QEMU 7.2's <c>scripts/analyze-migration.py -d state</c> prints

@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Codec;
 
 /// <summary>
 /// What a decode runs against: the engine's state being loaded (QEMU's <c>opaque</c>), or none; and the outcomes

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Qevm;
+namespace Qevm.Codec;
 
 /// <summary>
 /// Field paths as <c>dump</c> prints them: <c>IDSTR</c> or <c>IDSTR#INSTANCE</c>, then member names joined by

@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Codec;
 
 /// <summary>A FULL section with its data and, when a description fits, its decoded value tree.</summary>
 public sealed class SectionState
@@ -25,7 +25,9 @@ public sealed class SectionState
     public string? Source { get; internal set; }
 
     /// <summary>Why descriptions were not used: one line per source that did not fit.</summary>
-    public List<string> Problems { get; } = [];
+    public IReadOnlyList<string> Problems => _problems;
+
+    private readonly List<string> _problems = [];
 
     /// <summary>The section's path: <c>IDSTR#INSTANCE</c>.</summary>
     public string Path => Header.Idstr + "#" + Header.InstanceId.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -87,7 +89,7 @@ public sealed class SectionState
             }
             if (fits > 1) problem = source.SourceName + string.Create(System.Globalization.CultureInfo.InvariantCulture, $": {fits} inferred layouts fit the bytes; none is taken as fact");
             else if (problem is null && source is DumpVmStateSchema) problem = source.SourceName + ": no layout its fields allow fits the bytes";
-            if (problem is not null) Problems.Add(problem);
+            if (problem is not null) _problems.Add(problem);
         }
     }
 }

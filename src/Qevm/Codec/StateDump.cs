@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Codec;
 
 /// <summary>
 /// A stream read whole: its record table and every FULL section decoded with the first description that fits

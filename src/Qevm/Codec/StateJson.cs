@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace Qevm;
+namespace Qevm.Codec;
 
 /// <summary>
 /// <c>qevm dump --json</c>: every FULL section with every field (path, type, offset, size, value). Integers are
@@ -31,7 +31,7 @@ public static class StateJson
                 other.WriteJson(w);
                 break;
         }
-        w.WriteString("kind", info.Kind);
+        w.WriteString("kind", StreamKinds.Name(info.Kind));
         if (info.Configuration is { } c) w.WriteString("machine", c.Machine); else w.WriteNull("machine");
         w.WriteStartArray("sections");
         foreach (var s in dump.Sections)

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Qevm;
+namespace Qevm.Codec;
 
 /// <summary>The header of a subsection (§8.1): <c>0x05</c>, str8 name, be32 version. The one reader and writer of it.</summary>
 internal static class SubsectionHeader

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 
-namespace Qevm;
+namespace Qevm.Codec;
 
 /// <summary>
 /// The VMState interpreter (QEMU's <c>vmstate_load_state</c> / <c>vmstate_save_state_v</c>): one field loop that
@@ -86,18 +86,18 @@ public static class VmStateCodec
                     for (int e = 0; e < n; e++)
                     {
                         var v = DecodeElement(fk, e, s, data, ref pos, baseOffset, c, depth);
-                        if (array is not null) array.Elements.Add(v);
+                        if (array is not null) array.Add(v);
                         else single = v;
                     }
                 }
                 if (array is not null)
                 {
                     array.Length = pos - groupStart;
-                    s.Members.Add(new(d.MemberName(i), array));
+                    s.Add(d.MemberName(i), array);
                 }
                 else if (single is not null)
                 {
-                    s.Members.Add(new(d.MemberName(i), single));
+                    s.Add(d.MemberName(i), single);
                 }
             }
             catch (VmStateFormatException e) when (c.Opaque is not null)
@@ -228,7 +228,7 @@ public static class VmStateCodec
         var body = DecodeStruct(sub, data, ref pos, baseOffset, (byte)version, version, c, depth + 1);
         body.Offset = baseOffset + at;
         body.Length = pos - at;
-        s.Members.Add(new(sub.Name, body));
+        s.Add(sub.Name, body);
     }
 
     private static VmValue DecodeElement(VmStateField f, int index, VmStruct parent, ReadOnlySpan<byte> data, ref int pos, long baseOffset, DecodeContext c, int depth)
@@ -348,15 +348,15 @@ public static class VmStateCodec
                     _ => new VmBytes { Bytes = b.GetBytes(opaque, SizeOf(f, s, c))[..SizeOf(f, s, c)].ToArray() },
                 };
                 v.Field = f;
-                if (array is not null) array.Elements.Add(v);
-                else s.Members.Add(new(d.MemberName(i), v));
+                if (array is not null) array.Add(v);
+                else s.Add(d.MemberName(i), v);
             }
-            if (array is not null) s.Members.Add(new(d.MemberName(i), array));
+            if (array is not null) s.Add(d.MemberName(i), array);
         }
         foreach (var sub in d.Subsections)
         {
             if (sub.Needed is { } needed && !needed(opaque)) continue;
-            s.Members.Add(new(sub.Name, CaptureStruct(sub, opaque, sub.VersionId, (uint)sub.VersionId, depth + 1)));
+            s.Add(sub.Name, CaptureStruct(sub, opaque, sub.VersionId, (uint)sub.VersionId, depth + 1));
         }
         return s;
     }

@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Codec;
 
 /// <summary>A decoded value with where its bytes are. Offsets are absolute in the stream.</summary>
 public abstract class VmValue
@@ -55,8 +55,12 @@ public sealed class VmNull : VmValue;
 /// <summary>An array: the elements of one field, or of consecutive same-named trailer entries.</summary>
 public sealed class VmArray : VmValue
 {
+    private readonly List<VmValue> _elements = [];
+
     /// <summary>Elements in order.</summary>
-    public List<VmValue> Elements { get; } = [];
+    public IReadOnlyList<VmValue> Elements => _elements;
+
+    internal void Add(VmValue element) => _elements.Add(element);
 }
 
 /// <summary>A decoded description: named members (fields, then subsections) in wire order.</summary>
@@ -65,8 +69,12 @@ public sealed class VmStruct : VmValue
     /// <summary>The description it was decoded with.</summary>
     public required VmStateDescription Description { get; init; }
 
+    private readonly List<KeyValuePair<string, VmValue>> _members = [];
+
     /// <summary>Members in wire order: fields by name, then subsections by their name.</summary>
-    public List<KeyValuePair<string, VmValue>> Members { get; } = [];
+    public IReadOnlyList<KeyValuePair<string, VmValue>> Members => _members;
+
+    internal void Add(string name, VmValue member) => _members.Add(new(name, member));
 
     /// <summary>For a subsection: the version in its header; else null.</summary>
     public uint? SubsectionVersion { get; init; }

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Qevm;
+namespace Qevm.Container;
 
 /// <summary>A bare QEMU stream compressed with gzip, zstd, xz or bzip2 (detected by magic).</summary>
 public sealed class CompressedContainer(StreamCompression compression) : VmStateContainer
@@ -17,11 +17,11 @@ public sealed class CompressedContainer(StreamCompression compression) : VmState
         ArgumentNullException.ThrowIfNull(writer);
         writer.WriteStartObject();
         writer.WriteString("kind", Kind);
-        writer.WriteString("compression", Qevm.Compression.Name(Compression));
+        writer.WriteString("compression", Qevm.Container.Compression.Name(Compression));
         writer.WriteEndObject();
     }
 
     /// <inheritdoc/>
     public override System.IO.Stream OpenWrite(System.IO.Stream output, StreamCompression? compress = null) =>
-        Qevm.Compression.Compress(output, compress ?? Compression);
+        Qevm.Container.Compression.Compress(output, compress ?? Compression);
 }

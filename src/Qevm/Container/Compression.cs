@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.IO.Compression;
 
-namespace Qevm;
+namespace Qevm.Container;
 
 /// <summary>Streaming compression and decompression (forward-only, no temporary files) and detection by magic.</summary>
 public static class Compression
@@ -71,6 +71,9 @@ public static class Compression
             _ => throw new System.Diagnostics.UnreachableException(), // Decompress checked the format
         };
 
+    /// <summary>Whether <see cref="Compress"/> can write <paramref name="format"/> (xz and lzop are read only).</summary>
+    public static bool CanWrite(StreamCompression format) => format is not (StreamCompression.Xz or StreamCompression.Lzop);
+
     /// <summary>A stream that compresses what is written to it into <paramref name="output"/>; dispose it to finish.</summary>
     public static System.IO.Stream Compress(System.IO.Stream output, StreamCompression format, bool leaveOpen = true)
     {
@@ -81,8 +84,8 @@ public static class Compression
             StreamCompression.Gzip => new GZipStream(output, CompressionLevel.Optimal, leaveOpen),
             StreamCompression.Bzip2 => SharpCompress.Compressors.BZip2.BZip2Stream.Create(output, SharpCompress.Compressors.CompressionMode.Compress, decompressConcatenated: false, leaveOpen: leaveOpen),
             StreamCompression.Zstd => new ZstdSharp.CompressionStream(output, 3, leaveOpen: leaveOpen),
-            StreamCompression.Xz => throw new NotSupportedException("writing xz is not supported (SharpCompress only decompresses xz): use --compress gzip, bzip2, zstd or raw"),
-            StreamCompression.Lzop => throw new NotSupportedException("writing lzop is not supported: use --compress gzip, bzip2, zstd or raw"),
+            StreamCompression.Xz => throw new NotSupportedException("writing xz is not supported (SharpCompress only decompresses xz); gzip, bzip2, zstd and raw are"),
+            StreamCompression.Lzop => throw new NotSupportedException("writing lzop is not supported; gzip, bzip2, zstd and raw are"),
             _ => throw new NotSupportedException($"unknown compression {(int)format}"),
         };
     }

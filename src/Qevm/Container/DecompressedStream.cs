@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Container;
 
 /// <summary>
 /// Read-only, forward-only wrapper of a decompressor: turns the libraries' own errors (bad data, a stream cut

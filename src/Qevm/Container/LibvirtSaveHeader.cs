@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
-namespace Qevm;
+namespace Qevm.Container;
 
 /// <summary>
 /// The header of a libvirt save image (<c>virsh save</c>, <c>managedsave</c>; libvirt's
@@ -84,7 +84,7 @@ public sealed class LibvirtSaveHeader : VmStateContainer
         if (!partial && !h.AsSpan().StartsWith(SaveMagic))
             throw Bad(0, "magic LibvirtQemudSave", Encoding.ASCII.GetString(h, 0, 16));
         if (partial && !allowPartial)
-            throw Bad(0, "magic LibvirtQemudSave", "LibvirtQemudPart: libvirt did not finish this save (save image is incomplete); --allow-partial reads it anyway");
+            throw new VmStateFormatException(VmStateError.PartialSave, 0, "magic LibvirtQemudSave", "LibvirtQemudPart: libvirt did not finish this save (save image is incomplete)");
         bool big = false;
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(h.AsSpan(16));
         if (version > 2)
@@ -207,7 +207,7 @@ public sealed class LibvirtSaveHeader : VmStateContainer
     {
         var header = compress is { } c && c != Compression ? WithCompression(c) : this;
         header.Write(output);
-        return Qevm.Compression.Compress(output, header.Compression);
+        return Qevm.Container.Compression.Compress(output, header.Compression);
     }
 
     /// <inheritdoc/>
@@ -225,7 +225,7 @@ public sealed class LibvirtSaveHeader : VmStateContainer
         writer.WriteNumber("data_len", DataLength);
         writer.WriteNumber("was_running", WasRunning);
         writer.WriteNumber("format", Format);
-        writer.WriteString("compression", Qevm.Compression.Name(Compression));
+        writer.WriteString("compression", Qevm.Container.Compression.Name(Compression));
         writer.WriteNumber("cookie_offset", CookieOffset);
         writer.WriteNumber("xml_length", Encoding.UTF8.GetByteCount(Xml));
         if (Cookie is null) writer.WriteNull("cookie_length"); else writer.WriteNumber("cookie_length", Encoding.UTF8.GetByteCount(Cookie));

@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Container;
 
 /// <summary>
 /// Writes through to a stream that stays open when this one is disposed. Over a seekable stream it is seekable

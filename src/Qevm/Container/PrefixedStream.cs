@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Container;
 
 /// <summary>Bytes already read from a pipe (to look at its magic), then the rest of the pipe.</summary>
 internal sealed class PrefixedStream(byte[] prefix, System.IO.Stream rest) : System.IO.Stream

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
-namespace Qevm;
+namespace Qevm.Container;
 
 /// <summary>
 /// The parts of a qcow2 image that hold internal snapshots' VM state (QEMU's <c>block/qcow2.h</c>,

@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Container;
 
 /// <summary>One entry of a qcow2 image's snapshot table (QEMU's <c>QCowSnapshotHeader</c> and its extra data).</summary>
 public sealed record Qcow2Snapshot

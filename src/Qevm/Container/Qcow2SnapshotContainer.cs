@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Qevm;
+namespace Qevm.Container;
 
 /// <summary>The VM state of one internal snapshot of a qcow2 image.</summary>
 public sealed class Qcow2SnapshotContainer(Qcow2Image image, Qcow2Snapshot snapshot) : VmStateContainer
@@ -36,5 +36,5 @@ public sealed class Qcow2SnapshotContainer(Qcow2Image image, Qcow2Snapshot snaps
 
     /// <inheritdoc/>
     public override System.IO.Stream OpenWrite(System.IO.Stream output, StreamCompression? compress = null) =>
-        throw new NotSupportedException($"writing into a qcow2 snapshot is not supported: `qevm convert FILE --snapshot {Snapshot.Id} -o OUT` writes its VM state out as a stream");
+        throw new NotSupportedException($"writing into a qcow2 snapshot is not supported (snapshot {Snapshot.Id}): its VM state can be written out as a stream");
 }

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Compression;
 
-namespace Qevm;
+namespace Qevm.Container;
 
 /// <summary>
 /// A snapshot's VM state read through its L1 and L2 tables: allocated clusters (and subclusters) from the file,

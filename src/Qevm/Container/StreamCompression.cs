@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Container;
 
 /// <summary>A compression around a QEMU stream (numbers are libvirt's save-image format codes).</summary>
 public enum StreamCompression

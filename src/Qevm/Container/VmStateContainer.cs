@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Qevm;
+namespace Qevm.Container;
 
 /// <summary>What wraps a QEMU stream on disk: a libvirt save image, a qcow2 internal snapshot, a compressed file.</summary>
 public abstract class VmStateContainer

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Qevm;
+namespace Qevm.Container;
 
 /// <summary>
 /// A QEMU stream found inside whatever holds it, detected by magic: a bare stream, a libvirt save image
@@ -59,7 +59,7 @@ public sealed class VmStateInput : IDisposable
         }
         bool qcow2 = got >= 4 && BinaryPrimitives.ReadUInt32BigEndian(magic) == Qcow2Image.Magic;
         if (options.Snapshot is not null && !qcow2)
-            throw new ArgumentException("--snapshot reads an internal snapshot of a qcow2 image; this input is not a qcow2 image");
+            throw new ArgumentException("a snapshot was named, but this input is not a qcow2 image", nameof(options));
         if (LibvirtSaveHeader.IsMagic(magic))
         {
             var rest = Rewound();
@@ -83,7 +83,7 @@ public sealed class VmStateInput : IDisposable
             if (!input.CanSeek) throw new NotSupportedException("a qcow2 image needs a seekable input (a file, not a pipe)");
             var image = Qcow2Image.Open(input, origin);
             if (options.Snapshot is null)
-                throw new ArgumentException($"this is a qcow2 image with {image.Snapshots.Count} internal snapshot(s): give --snapshot ID|NAME (`qevm snapshots FILE` lists them)");
+                throw new SnapshotRequiredException(image.Snapshots);
             var snapshot = image.Find(options.Snapshot);
             return new VmStateInput(image.OpenVmState(snapshot), new Qcow2SnapshotContainer(image, snapshot));
         }

@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Container;
 
 /// <summary>How <see cref="VmStateInput.Open"/> treats containers.</summary>
 public sealed class VmStateInputOptions

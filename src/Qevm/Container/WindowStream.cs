@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Container;
 
 /// <summary>A read-only, seekable window [start, start+length) of a seekable stream; position 0 is <c>start</c>.</summary>
 internal sealed class WindowStream(System.IO.Stream inner, long start, long length) : System.IO.Stream

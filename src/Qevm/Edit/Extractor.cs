@@ -3,7 +3,7 @@ using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
 using Qevm.IO;
 
-namespace Qevm;
+namespace Qevm.Edit;
 
 /// <summary>What <see cref="Extractor"/> writes.</summary>
 public sealed record ExtractOptions

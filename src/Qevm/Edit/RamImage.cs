@@ -1,6 +1,6 @@
 using System.IO.Compression;
 
-namespace Qevm;
+namespace Qevm.Edit;
 
 /// <summary>
 /// The final content of every RAM page a stream sends, as a hash per page and block (last write wins; zero

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Qevm;
+namespace Qevm.Edit;
 
 /// <summary>
 /// Replaces the device sections of a migration stream with those of a device-state file, matched by idstr and

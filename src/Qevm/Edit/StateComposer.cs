@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace Qevm;
+namespace Qevm.Edit;
 
 /// <summary>
 /// Writes a stream from the <c>dump --json</c> form (possibly edited): the records in order, FULL sections from
@@ -188,7 +188,7 @@ public static class StateComposer
             var value = BuildValue(f, documentLength, sizes);
             if (value is VmStruct { SubsectionVersion: not null } && System.Text.Encoding.Latin1.GetByteCount(member) is 0 or > 255)
                 throw nameAt.Fail("a subsection name of 1 to 255 bytes", JsonCursor.Shown(member));
-            st.Members.Add(new(member, value));
+            st.Add(member, value);
         }
         return st;
     }
@@ -203,7 +203,7 @@ public static class StateComposer
         if (v.TryGet("elements", out var elements))
         {
             var array = new VmArray();
-            foreach (var e in elements.Items()) array.Elements.Add(BuildValue(e, documentLength, sizes));
+            foreach (var e in elements.Items()) array.Add(BuildValue(e, documentLength, sizes));
             node = array;
         }
         else if (type == "subsection")

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Qevm;
+namespace Qevm.Edit;
 
 /// <summary>
 /// The differences between two streams: FULL sections only in one of them, fields whose values differ (with
@@ -9,16 +9,21 @@ namespace Qevm;
 public sealed class StateDiff
 {
     /// <summary>Section paths only in A.</summary>
-    public List<string> OnlyInA { get; } = [];
+    public IReadOnlyList<string> OnlyInA => _onlyInA;
 
     /// <summary>Section paths only in B.</summary>
-    public List<string> OnlyInB { get; } = [];
+    public IReadOnlyList<string> OnlyInB => _onlyInB;
 
     /// <summary>Fields (or whole raw sections) whose values differ: path, value in A, value in B (null when absent).</summary>
-    public List<(string Path, string? A, string? B)> Fields { get; } = [];
+    public IReadOnlyList<FieldDifference> Fields => _fields;
 
     /// <summary>RAM blocks with pages that differ.</summary>
-    public List<(string Block, long Pages)> Ram { get; } = [];
+    public IReadOnlyList<RamDifference> Ram => _ram;
+
+    private readonly List<string> _onlyInA = [];
+    private readonly List<string> _onlyInB = [];
+    private readonly List<FieldDifference> _fields = [];
+    private readonly List<RamDifference> _ram = [];
 
     /// <summary>True when nothing differs.</summary>
     public bool Equal => OnlyInA.Count == 0 && OnlyInB.Count == 0 && Fields.Count == 0 && Ram.Count == 0;
@@ -37,11 +42,11 @@ public sealed class StateDiff
             seen.Add(sa.Path);
             if (!inB.TryGetValue(sa.Path, out var sb))
             {
-                diff.OnlyInA.Add(sa.Path);
+                diff._onlyInA.Add(sa.Path);
                 continue;
             }
             if (sa.Header.VersionId != sb.Header.VersionId)
-                diff.Fields.Add((sa.Path + " (version)", sa.Header.VersionId.ToString(CultureInfo.InvariantCulture), sb.Header.VersionId.ToString(CultureInfo.InvariantCulture)));
+                diff._fields.Add(new(sa.Path + " (version)", sa.Header.VersionId.ToString(CultureInfo.InvariantCulture), sb.Header.VersionId.ToString(CultureInfo.InvariantCulture)));
             if (sa.Root is not null && sb.Root is not null)
             {
                 var la = Leaves(sa);
@@ -49,19 +54,19 @@ public sealed class StateDiff
                 foreach (var (path, va) in la)
                 {
                     lb.TryGetValue(path, out var vb);
-                    if (va != vb) diff.Fields.Add((path, va, vb));
+                    if (va != vb) diff._fields.Add(new(path, va, vb));
                 }
                 foreach (var (path, vb) in lb)
-                    if (!la.ContainsKey(path)) diff.Fields.Add((path, null, vb));
+                    if (!la.ContainsKey(path)) diff._fields.Add(new(path, null, vb));
             }
             else if (!sa.Payload.AsSpan().SequenceEqual(sb.Payload))
             {
-                diff.Fields.Add((sa.Path, Convert.ToHexStringLower(sa.Payload), Convert.ToHexStringLower(sb.Payload)));
+                diff._fields.Add(new(sa.Path, Convert.ToHexStringLower(sa.Payload), Convert.ToHexStringLower(sb.Payload)));
             }
         }
         foreach (var sb in b.Sections)
-            if (!seen.Contains(sb.Path)) diff.OnlyInB.Add(sb.Path);
-        if (ramA is not null && ramB is not null) diff.Ram.AddRange(RamImage.Compare(ramA, ramB));
+            if (!seen.Contains(sb.Path)) diff._onlyInB.Add(sb.Path);
+        if (ramA is not null && ramB is not null) foreach (var (block, pages) in RamImage.Compare(ramA, ramB)) diff._ram.Add(new(block, pages));
         return diff;
     }
 

@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Edit;
 
 /// <summary>
 /// Changes fields of a stream by path (<c>cpu#0/env.regs[0]=0x1122334455667788</c>) and writes the stream again:

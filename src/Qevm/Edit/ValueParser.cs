@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace Qevm;
+namespace Qevm.Edit;
 
 /// <summary>
 /// Sets a decoded value from text, checked against its field: decimal, <c>0x</c> hex, negative numbers for

@@ -1,206 +1,251 @@
-using System.Buffers.Binary;
 using System.Globalization;
-using System.Text;
 
 namespace Qevm.Engine;
 
 /// <summary>
-/// The loading side (<c>qemu_loadvm_state</c>): header, optional configuration, the main loop over FULL
-/// sections, footers, the trailer probe. Sections load into copies; the copies are committed at the end.
+/// The loading side (<c>qemu_loadvm_state</c>) over the one stream parser: <see cref="VmStateReader"/> reads the header,
+/// the configuration, section headers, footers, EOF and the trailer, and delimits FULL sections with the devices' own
+/// descriptions (<see cref="RegistrySchema"/>), so its verdict on the stream is the engine's. Here: the loader's own
+/// settings (configuration required or not, footers expected or not), <c>find_se</c>, the version check, and each
+/// device loading its section's data. Sections load into copies; the copies are committed at the end.
 /// </summary>
 internal static class Loadvm
 {
     public static LoadReport Load(SaveStateRegistry registry, System.IO.Stream input, LoadOptions options)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var data = ReadAll(input, options.MaxLength);
-        var r = new LoadInput(data);
-        var report = new LoadReport();
-        ReadHeader(r);
-        if (options.RequireConfiguration) ReadConfiguration(r, options);
-        var staged = new Dictionary<SaveStateEntry, object>();
-        StreamInfo? layout = null;
+        long origin = input.CanSeek ? input.Position : -1;
+        var readerOptions = new VmStateReaderOptions
+        {
+            // QEMU's loader knows its devices; a trailer in the file is read (and ignored) only after EOF.
+            ReadTrailerFirst = false,
+            Schema = new RegistrySchema(registry),
+            MaxRecordLength = (int)Math.Clamp(options.MaxLength, 1 << 16, int.MaxValue),
+        };
+        using var r = new VmStateReader(input, readerOptions, leaveOpen: true);
+        var load = new Loading(registry, options);
+        r.Read();
+        bool first = true;
         while (true)
         {
-            long recordOffset = r.Position;
-            byte type = r.ReadByte("a record type");
-            switch (type)
+            try
             {
-                case 0x00:
-                    ProbeTrailer(r, report);
+                if (!r.Read()) throw new InvalidOperationException("the reader ended before EOF");
+            }
+            catch (VmStateFormatException) when (first && options.RequireConfiguration && ByteAt(input, origin, 8) is not (0x07 or -2))
+            {
+                throw ConfigurationMissing(input, origin);
+            }
+            if (r.Position - Math.Max(origin, 0) > options.MaxLength)
+                throw new VmStateFormatException(VmStateError.LimitExceeded, options.MaxLength,
+                    string.Create(CultureInfo.InvariantCulture, $"at most {options.MaxLength} bytes"), "a longer input");
+            if (first && options.RequireConfiguration && r.RecordType != RecordType.Configuration) throw ConfigurationMissing(input, origin);
+            first = false;
+            if (load.Step(r)) return load.Report;
+        }
+    }
+
+    // What one load has read so far, and its step per record.
+    private sealed class Loading(SaveStateRegistry registry, LoadOptions options)
+    {
+        private readonly Dictionary<SaveStateEntry, object> _staged = [];
+        private readonly Dictionary<uint, SaveStateEntry> _bySectionId = [];
+        private (SaveStateEntry Entry, SectionHeader Header, string Record)? _awaitingFooter;
+
+        public LoadReport Report { get; } = new();
+
+        // True once the load is complete (EOF and the trailer probe).
+        public bool Step(VmStateReader r)
+        {
+            if (_awaitingFooter is { } open && r.RecordType != RecordType.SectionFooter)
+            {
+                // A file without footers, given to a loader that expects them (check_section_footer).
+                throw new VmStateFormatException(VmStateError.BadFooter, r.RecordOffset,
+                    string.Create(CultureInfo.InvariantCulture, $"footer 0x7E + be32 {open.Header.SectionId}"), "the next record",
+                    "Missing section footer for " + open.Header.Idstr, open.Record);
+            }
+            switch (r.RecordType)
+            {
+                case RecordType.Configuration:
+                    if (!options.RequireConfiguration) throw UnknownType(r.RecordOffset, 0x07);
+                    CheckMachine(r.Configuration!, r.PayloadOffset);
+                    return false;
+                case RecordType.SectionFooter:
+                    // The reader checked the footer's id against the header's (check_section_footer).
+                    if (!options.SectionFooters) throw UnknownType(r.RecordOffset, 0x7E);
+                    if (_awaitingFooter is { } done) Report.Loaded.Add(done.Entry);
+                    _awaitingFooter = null;
+                    return false;
+                case RecordType.SectionFull or RecordType.SectionStart or RecordType.SectionPart or RecordType.SectionEnd:
+                    LoadSection(r);
+                    return false;
+                case RecordType.Eof:
+                    ProbeTrailer(r);
                     // Every section read: now, and only now, the devices take their new state.
-                    foreach (var (entry, state) in staged) entry.Device.Commit(state);
-                    return report;
-                case 0x01 or 0x04:
-                    LoadStartFull(registry, r, options, recordOffset, type, staged, report, ref layout);
-                    break;
-                case 0x02 or 0x03:
-                    uint id = r.ReadBe32("a section id");
-                    // No handler here is iterative, so no START introduced this id (§4.8).
-                    throw new VmStateFormatException(VmStateError.UnknownSection, recordOffset + 1,
-                        "a section id a START section introduced", string.Create(CultureInfo.InvariantCulture, $"{id}"),
-                        string.Create(CultureInfo.InvariantCulture, $"Unknown savevm section {id}"));
+                    foreach (var (entry, state) in _staged) entry.Device.Commit(state);
+                    return true;
                 default:
-                    throw new VmStateFormatException(VmStateError.UnknownRecordType, recordOffset,
-                        "a section record (0x04 FULL), or 0x00 EOF", string.Create(CultureInfo.InvariantCulture, $"0x{type:x2}"),
-                        string.Create(CultureInfo.InvariantCulture, $"Unknown savevm section type {type}"));
+                    // Commands: the reader validated them as loadvm_process_command does; none changes a device.
+                    return false;
             }
         }
-    }
 
-    private static byte[] ReadAll(System.IO.Stream input, long max)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[1 << 16];
-        int n;
-        while ((n = input.Read(chunk)) > 0)
+        // §4.11: qemu_loadvm_section_start_full (START is read like FULL) and qemu_loadvm_section_part_end.
+        private void LoadSection(VmStateReader r)
         {
-            if (buffer.Length + n > max)
-                throw new VmStateFormatException(VmStateError.LimitExceeded, max, string.Create(CultureInfo.InvariantCulture, $"at most {max} bytes"), "a longer input");
-            buffer.Write(chunk, 0, n);
-        }
-        return buffer.ToArray();
-    }
-
-    // §3: qemu_loadvm_state_header.
-    private static void ReadHeader(LoadInput r)
-    {
-        uint magic = r.ReadBe32("the magic");
-        if (magic != 0x5145564D)
-            throw new VmStateFormatException(VmStateError.BadMagic, 0, "magic QEVM (51 45 56 4d)", string.Create(CultureInfo.InvariantCulture, $"{magic:x8}"), "Not a migration stream");
-        uint version = r.ReadBe32("the version");
-        if (version == 2)
-            throw new VmStateFormatException(VmStateError.UnsupportedVersion, 4, "version 3", "2", "SaveVM v2 format is obsolete and don't work anymore");
-        if (version != 3)
-            throw new VmStateFormatException(VmStateError.UnsupportedVersion, 4, "version 3", version.ToString(CultureInfo.InvariantCulture), "Unsupported migration stream version");
-    }
-
-    // §14.4: required configuration, machine type compared over the received length as configuration_post_load does.
-    private static void ReadConfiguration(LoadInput r, LoadOptions options)
-    {
-        if (r.Remaining < 1 || r.Peek(0) != 0x07)
-            throw new VmStateFormatException(VmStateError.BadConfiguration, r.Position, "the configuration section (0x07)",
-                r.Remaining < 1 ? "the end of the data" : string.Create(CultureInfo.InvariantCulture, $"0x{r.Peek(0):x2}"), "Configuration section missing");
-        r.Position++;
-        long at = r.Position;
-        int len = checked((int)Math.Min(r.ReadBe32("the machine name length"), int.MaxValue));
-        var name = Encoding.Latin1.GetString(r.Take(len, "the machine name"));
-        while (r.Remaining >= 2 && r.Peek(0) == 0x05)
-        {
-            int n = r.Peek(1);
-            if (n < "configuration".Length + 1 || r.Remaining < 2 + n) break;
-            var sub = Encoding.Latin1.GetString(r.Data, r.Position + 2, n);
-            if (!sub.StartsWith("configuration", StringComparison.Ordinal)) break;
-            r.Position += 2 + n;
-            r.ReadBe32("the subsection version");
-            switch (sub)
+            var h = r.Section!;
+            bool startFull = r.RecordType is RecordType.SectionFull or RecordType.SectionStart;
+            string record = string.Create(CultureInfo.InvariantCulture, $"{VmStateReader.TypeName(r.RecordType)} {h.SectionId} '{h.Idstr}' #{h.InstanceId} at 0x{r.RecordOffset:x}");
+            SaveStateEntry? entry;
+            if (startFull)
             {
-                case "configuration/target-page-bits":
-                    r.ReadBe32("target-page-bits");
-                    break;
-                case "configuration/capabilities":
-                    uint count = r.ReadBe32("the capability count");
-                    for (uint i = 0; i < count; i++) r.Take(r.ReadByte("a capability length"), "a capability name");
-                    break;
-                case "configuration/uuid":
-                    r.Take(16, "the UUID");
-                    break;
-                default:
-                    // vmstate_subsection_load: -ENOENT without a message of its own.
-                    throw new VmStateFormatException(VmStateError.UnknownSubsection, r.Position - 6 - n,
-                        "a subsection the configuration has (configuration/target-page-bits, configuration/capabilities, configuration/uuid)", "'" + sub + "'");
+                entry = registry.Find(h.Idstr, h.InstanceId);
+                if (entry is null)
+                {
+                    if (options.SkipUnknownSections && r.RecordType == RecordType.SectionFull)
+                    {
+                        // Delimited by the reader (footers, or a schema); passed over.
+                        _bySectionId.Remove(h.SectionId);
+                        Report.Skipped.Add(h);
+                        return;
+                    }
+                    throw new VmStateFormatException(VmStateError.UnknownDevice, r.RecordOffset, "a section of a registered device", $"'{h.Idstr}' #{h.InstanceId}",
+                        string.Create(CultureInfo.InvariantCulture, $"Unknown savevm section or instance '{h.Idstr}' {h.InstanceId}. Make sure that your current VM setup matches your saved VM setup, including any hotplugged devices"),
+                        record);
+                }
+                // QEMU prints the version_id (a uint32_t) with %d.
+                if (h.VersionId > (uint)entry.Device.VersionId)
+                    throw new VmStateFormatException(VmStateError.UnsupportedDescriptionVersion, r.RecordOffset, $"version {entry.Device.VersionId} or lower", h.VersionId.ToString(CultureInfo.InvariantCulture),
+                        string.Create(CultureInfo.InvariantCulture, $"savevm: unsupported version {(int)h.VersionId} for '{h.Idstr}' v{entry.Device.VersionId}"), record);
+                _bySectionId[h.SectionId] = entry;
+            }
+            else if (!_bySectionId.TryGetValue(h.SectionId, out entry))
+            {
+                // Only a START/FULL of a registered device gives a handler this id (se->load_section_id, §4.8).
+                throw new VmStateFormatException(VmStateError.UnknownSection, r.RecordOffset + 1, "the id of a section started earlier",
+                    h.SectionId.ToString(CultureInfo.InvariantCulture), string.Create(CultureInfo.InvariantCulture, $"Unknown savevm section {h.SectionId}"), record);
+            }
+
+            ReadOnlySpan<byte> payload;
+            long payloadOffset;
+            if (r.RecordType == RecordType.SectionFull)
+            {
+                payload = r.Payload;
+                payloadOffset = r.PayloadOffset;
+            }
+            else
+            {
+                // START/PART/END of a non-iterative device: one opaque item up to the footer.
+                r.ReadItem();
+                payload = r.ItemBytes;
+                payloadOffset = r.Item.Offset;
+            }
+            if (!_staged.TryGetValue(entry, out var state)) _staged[entry] = state = entry.Device.BeginLoad();
+            string wrapper = startFull
+                ? string.Create(CultureInfo.InvariantCulture, $"error while loading state for instance 0x{h.InstanceId:x} of device '{h.Idstr}'")
+                : string.Create(CultureInfo.InvariantCulture, $"error while loading state section id {h.SectionId}({h.Idstr})");
+            try
+            {
+                entry.Device.Load(state, payload, payloadOffset, (int)h.VersionId);
+            }
+            catch (VmStateFormatException e) when (e.Error == VmStateError.BadFooter)
+            {
+                // The device stopped before the section's end: QEMU checks the footer there (check_section_footer).
+                throw FooterWhereTheDeviceStopped(payload, payloadOffset, e.Offset, h, record);
+            }
+            catch (VmStateFormatException e)
+            {
+                // QEMU prints the specific message, then this one (§17.3).
+                throw new VmStateFormatException(e.Error, e.Offset, e.Expected, e.Found, e.QemuMessage is null ? wrapper : e.QemuMessage + "; " + wrapper, record);
+            }
+            if (options.SectionFooters)
+            {
+                if (r.HasFooters == false)
+                    throw new VmStateFormatException(VmStateError.BadFooter, payloadOffset + payload.Length,
+                        string.Create(CultureInfo.InvariantCulture, $"footer 0x7E + be32 {h.SectionId}"), "the next record",
+                        "Missing section footer for " + h.Idstr, record);
+                _awaitingFooter = (entry, h, record);
+            }
+            else
+            {
+                Report.Loaded.Add(entry);
             }
         }
-        var local = options.MachineType;
-        if (local is not null && !local.StartsWith(name, StringComparison.Ordinal))
-            throw new VmStateFormatException(VmStateError.BadConfiguration, at, "machine type " + local, name,
-                $"Machine type received is '{name}' and local is '{local}'");
+
+        private VmStateFormatException FooterWhereTheDeviceStopped(ReadOnlySpan<byte> payload, long payloadOffset, long at, SectionHeader h, string record)
+        {
+            var rest = payload[(int)(at - payloadOffset)..];
+            string expected = string.Create(CultureInfo.InvariantCulture, $"footer 0x7E + be32 {h.SectionId} where the device's data ends");
+            if (!options.SectionFooters)
+                return new VmStateFormatException(VmStateError.UnknownRecordType, at, "a record type after the device's data",
+                    string.Create(CultureInfo.InvariantCulture, $"0x{rest[0]:x2}"),
+                    rest[0] is 0x00 or (>= 0x01 and <= 0x04) or 0x08 ? null : string.Create(CultureInfo.InvariantCulture, $"Unknown savevm section type {rest[0]}"), record);
+            if (rest[0] != 0x7E)
+                return new VmStateFormatException(VmStateError.BadFooter, at, expected, string.Create(CultureInfo.InvariantCulture, $"0x{rest[0]:x2}"),
+                    "Missing section footer for " + h.Idstr, record);
+            if (rest.Length < 5)
+                return new VmStateFormatException(VmStateError.BadFooter, at, expected, "0x7e and the start of the section's real footer", null, record);
+            uint read = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(rest[1..]);
+            // A matching id there passes QEMU's check, and QEMU reads the rest of the data as records: no one message.
+            return new VmStateFormatException(VmStateError.BadFooter, at + 1, expected, "section id " + read.ToString(CultureInfo.InvariantCulture),
+                read == h.SectionId ? null : string.Create(CultureInfo.InvariantCulture, $"Mismatched section id in footer for {h.Idstr} - read 0x{read:x} expected 0x{h.SectionId:x}"), record);
+        }
+
+        // §14.4: configuration_post_load compares over the received length.
+        private void CheckMachine(ConfigurationSection config, long at)
+        {
+            var local = options.MachineType;
+            if (local is not null && !local.StartsWith(config.Machine, StringComparison.Ordinal))
+                throw new VmStateFormatException(VmStateError.BadConfiguration, at, "machine type " + local, config.Machine,
+                    $"Machine type received is '{config.Machine}' and local is '{local}'");
+        }
+
+        // qemu_loadvm_state: after EOF a trailer is read and dropped, whatever it holds (a cut or damaged one too);
+        // any other byte, or the end of the data, is only a warning.
+        private void ProbeTrailer(VmStateReader r)
+        {
+            long at = r.Position;
+            bool trailer = false;
+            try
+            {
+                while (r.Read()) trailer |= r.RecordType == RecordType.VmDescription;
+            }
+            catch (VmStateFormatException)
+            {
+                trailer = true;
+            }
+            foreach (var d in r.Diagnostics)
+                if (d.Message.StartsWith("Expected vmdescription section", StringComparison.Ordinal)) Report.Warnings.Add(d);
+            if (!trailer && Report.Warnings.Count == 0)
+                Report.Warnings.Add(new Diagnostic(at, "Expected vmdescription section, but got 0"));
+        }
     }
 
-    // §4.11: qemu_loadvm_section_start_full.
-    private static void LoadStartFull(SaveStateRegistry registry, LoadInput r, LoadOptions options, long recordOffset, byte type,
-        Dictionary<SaveStateEntry, object> staged, LoadReport report, ref StreamInfo? layout)
+    private static VmStateFormatException UnknownType(long at, byte type) =>
+        new(VmStateError.UnknownRecordType, at, "a section record (0x04 FULL), or 0x00 EOF", string.Create(CultureInfo.InvariantCulture, $"0x{type:x2}"),
+            string.Create(CultureInfo.InvariantCulture, $"Unknown savevm section type {type}"));
+
+    // The loader's send-configuration is on and the byte after the header is not 0x07 (§3).
+    private static VmStateFormatException ConfigurationMissing(System.IO.Stream input, long origin)
     {
-        uint sectionId = r.ReadBe32("a section id");
-        if (r.Remaining < 1 || r.Peek(0) == 0 || r.Remaining < 1 + r.Peek(0))
-            throw new VmStateFormatException(VmStateError.BadSectionHeader, r.Position, "an idstr (str8, 1..255 bytes)",
-                r.Remaining < 1 ? "the end of the data" : "length " + r.Peek(0).ToString(CultureInfo.InvariantCulture),
-                string.Create(CultureInfo.InvariantCulture, $"Unable to read ID string for section {sectionId}"));
-        var idstrBytes = r.Take(r.ReadByte("the idstr length"), "the idstr");
-        var idstr = Encoding.Latin1.GetString(idstrBytes);
-        uint instanceId = r.ReadBe32("the instance id");
-        uint versionId = r.ReadBe32("the version id");
-        var header = new SectionHeader(sectionId, idstr, instanceId, versionId);
-        string record = string.Create(CultureInfo.InvariantCulture, $"{(type == 0x04 ? "FULL" : "START")} {sectionId} '{idstr}' #{instanceId} at 0x{recordOffset:x}");
-        // QEMU treats START like FULL here (qemu_loadvm_section_start_full); the devices here are not iterative.
-        var entry = registry.Find(idstr, instanceId);
-        if (entry is null)
-        {
-            if (options.SkipUnknownSections && type == 0x04)
-            {
-                Skip(r, recordOffset, ref layout);
-                report.Skipped.Add(header);
-                return;
-            }
-            throw new VmStateFormatException(VmStateError.UnknownDevice, recordOffset, "a section of a registered device", $"'{idstr}' #{instanceId}",
-                string.Create(CultureInfo.InvariantCulture, $"Unknown savevm section or instance '{idstr}' {instanceId}. Make sure that your current VM setup matches your saved VM setup, including any hotplugged devices"),
-                record);
-        }
-        if (versionId > (uint)entry.Device.VersionId)
-            throw new VmStateFormatException(VmStateError.UnsupportedDescriptionVersion, recordOffset, $"version {entry.Device.VersionId} or lower", versionId.ToString(CultureInfo.InvariantCulture),
-                string.Create(CultureInfo.InvariantCulture, $"savevm: unsupported version {versionId} for '{idstr}' v{entry.Device.VersionId}"), record);
-        if (!staged.TryGetValue(entry, out var state)) staged[entry] = state = entry.Device.BeginLoad();
+        int b = ByteAt(input, origin, 8);
+        return new VmStateFormatException(VmStateError.BadConfiguration, 8, "the configuration section (0x07)",
+            b == -1 ? "the end of the data" : b == -2 ? "another record" : string.Create(CultureInfo.InvariantCulture, $"0x{b:x2}"), "Configuration section missing");
+    }
+
+    // The byte at offset `at` of a seekable input (-1 past its end, -2 when the input cannot tell), its position kept.
+    private static int ByteAt(System.IO.Stream input, long origin, long at)
+    {
+        if (origin < 0 || !input.CanSeek) return -2;
+        long keep = input.Position;
         try
         {
-            entry.Device.Load(state, r, (int)versionId);
+            input.Position = origin + at;
+            return input.ReadByte();
         }
-        catch (VmStateFormatException e)
+        finally
         {
-            // QEMU prints the specific message, then this one (§17.3).
-            var wrapper = string.Create(CultureInfo.InvariantCulture, $"error while loading state for instance 0x{instanceId:x} of device '{idstr}'");
-            throw new VmStateFormatException(e.Error, e.Offset, e.Expected, e.Found, e.QemuMessage is null ? wrapper : e.QemuMessage + "; " + wrapper, record);
+            input.Position = keep;
         }
-        if (options.SectionFooters) CheckFooter(r, sectionId, idstr, record);
-        report.Loaded.Add(entry);
-    }
-
-    // §9.3: check_section_footer.
-    private static void CheckFooter(LoadInput r, uint sectionId, string idstr, string record)
-    {
-        long at = r.Position;
-        if (r.Remaining < 1 || r.Peek(0) != 0x7E)
-            throw new VmStateFormatException(VmStateError.BadFooter, at, string.Create(CultureInfo.InvariantCulture, $"footer 0x7E + be32 {sectionId}"),
-                r.Remaining < 1 ? "the end of the data" : string.Create(CultureInfo.InvariantCulture, $"0x{r.Peek(0):x2}"), "Missing section footer for " + idstr, record);
-        r.Position++;
-        uint read = r.ReadBe32("the footer's section id");
-        if (read != sectionId)
-            throw new VmStateFormatException(VmStateError.BadFooter, at + 1, string.Create(CultureInfo.InvariantCulture, $"section id {sectionId} in the footer"), read.ToString(CultureInfo.InvariantCulture),
-                string.Create(CultureInfo.InvariantCulture, $"Mismatched section id in footer for {idstr} - read 0x{read:x} expected 0x{sectionId:x}"), record);
-    }
-
-    // A section of a device not registered: the stream reader delimits it (footers or a schema), and it is passed over.
-    private static void Skip(LoadInput r, long recordOffset, ref StreamInfo? layout)
-    {
-        layout ??= StreamInfo.Read(new MemoryStream(r.Data, writable: false));
-        foreach (var s in layout.Sections)
-        {
-            if (s.RecordOffset != recordOffset) continue;
-            long end = s.FooterOffset is { } f ? f + 5 : s.PayloadOffset + s.PayloadLength;
-            r.Position = checked((int)end);
-            return;
-        }
-        throw new VmStateFormatException(VmStateError.NeedsSchema, recordOffset, "a section the stream reader can delimit", "none at this offset");
-    }
-
-    // qemu_loadvm_state: after EOF, a trailer is read and discarded; anything else is only a warning.
-    private static void ProbeTrailer(LoadInput r, LoadReport report)
-    {
-        if (r.Remaining >= 5 && r.Peek(0) == 0x06)
-        {
-            uint length = BinaryPrimitives.ReadUInt32BigEndian(r.Data.AsSpan(r.Position + 1, 4));
-            if (length <= (uint)(r.Remaining - 5)) return;
-        }
-        int got = r.Remaining > 0 ? r.Peek(0) : 0;
-        report.Warnings.Add(new Diagnostic(r.Position, string.Create(CultureInfo.InvariantCulture, $"Expected vmdescription section, but got {got}")));
     }
 }

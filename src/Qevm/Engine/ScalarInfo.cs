@@ -49,13 +49,4 @@ internal static class ScalarInfo<TField> where TField : unmanaged
             default: return Unsafe.As<ulong, TField>(ref bits);
         }
     }
-
-    public static void Write(TField value, System.Buffers.IBufferWriter<byte> output) => WriteBits(ToBits(value), Size, output);
-
-    public static void WriteBits(ulong bits, int size, System.Buffers.IBufferWriter<byte> output)
-    {
-        var span = output.GetSpan(size);
-        for (int i = 0; i < size; i++) span[i] = (byte)(bits >> (8 * (size - 1 - i)));
-        output.Advance(size);
-    }
 }

@@ -30,7 +30,12 @@ public abstract class VmStateDevice
     /// <summary>A copy of the state for a load to fill.</summary>
     internal abstract object BeginLoad();
 
-    internal abstract void Load(object staged, LoadInput input, int versionId);
+    /// <summary>
+    /// Loads a section's data (<paramref name="payload"/>, whose first byte is at file offset
+    /// <paramref name="payloadOffset"/>) into <paramref name="staged"/>. Data the device does not read is a
+    /// <see cref="VmStateError.BadFooter"/> at the offset where it stopped: QEMU checks the footer there.
+    /// </summary>
+    internal abstract void Load(object staged, ReadOnlySpan<byte> payload, long payloadOffset, int versionId);
 
     /// <summary>Makes a fully loaded copy the device's state.</summary>
     internal abstract void Commit(object staged);

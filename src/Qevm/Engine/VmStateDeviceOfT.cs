@@ -42,7 +42,15 @@ public class VmStateDevice<TState> : VmStateDevice where TState : class, IDevice
 
     internal override object BeginLoad() => State.Clone();
 
-    internal override void Load(object staged, LoadInput input, int versionId) => Vmsd.Load((TState)staged, input, versionId);
+    internal override void Load(object staged, ReadOnlySpan<byte> payload, long payloadOffset, int versionId)
+    {
+        int consumed = Vmsd.Load((TState)staged, payload, payloadOffset, versionId);
+        if (consumed < payload.Length)
+            throw new VmStateFormatException(VmStateError.BadFooter, payloadOffset + consumed,
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the section footer where the data of '{Vmsd.Name}' ends ({consumed} bytes)"),
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{payload.Length - consumed} more byte(s) of section data"));
+    }
+
 
     internal override void Commit(object staged)
     {

@@ -62,13 +62,13 @@ public sealed class Vmsd<T> where T : class
     }
 
     /// <summary>
-    /// Loads version <paramref name="versionId"/> from the start of <paramref name="input"/>'s remaining bytes into
-    /// <paramref name="state"/>, field by field (QEMU's <c>vmstate_load_state</c>).
+    /// Loads version <paramref name="versionId"/> from the start of <paramref name="payload"/> (at file offset
+    /// <paramref name="offset"/>) into <paramref name="state"/>, field by field (QEMU's <c>vmstate_load_state</c>);
+    /// returns the bytes it used.
     /// </summary>
-    internal void Load(T state, LoadInput input, int versionId)
+    internal int Load(T state, ReadOnlySpan<byte> payload, long offset, int versionId)
     {
-        var context = new DecodeContext { Opaque = state };
-        VmStateCodec.Decode(Description, input.Data.AsSpan(input.Position), input.Position, versionId, context, out int consumed);
-        input.Position += consumed;
+        VmStateCodec.Decode(Description, payload, offset, versionId, new DecodeContext { Opaque = state }, out int consumed);
+        return consumed;
     }
 }

@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Errors;
 
 /// <summary>A finding that does not make the stream invalid (QEMU loads it), e.g. a missing trailer.</summary>
 /// <param name="Offset">Absolute offset the finding is about.</param>

@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Errors;
 
 /// <summary>Stable codes for what went wrong in a VM-state stream (tests and <c>--json</c> use them).</summary>
 public enum VmStateError
@@ -43,6 +43,10 @@ public enum VmStateError
     UnknownSubsection,
     /// <summary>A device refused the values it was given (a post-load hook, an <c>equal</c> field).</summary>
     LoadRefused,
+
+    /// <summary>A libvirt save image whose save did not finish (<c>LibvirtQemudPart</c>); it can be read on request.</summary>
+    PartialSave,
+
     /// <summary>A JSON document given as input (<c>compose</c>'s <c>dump --json</c> form) that is malformed, or has a value of the wrong type or out of range.</summary>
     BadDocument,
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Qevm;
+namespace Qevm.Errors;
 
 /// <summary>
 /// Invalid VM-state bytes: where (absolute byte offset), in which record, what was expected and found,

@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.IO;
 
 /// <summary>
 /// Writes a file through a temporary file in the target's folder, flushed to disk and then renamed over the

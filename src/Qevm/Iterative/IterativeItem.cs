@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Iterative;
 
 /// <summary>One record inside an iterative section's data. Offsets are absolute.</summary>
 public readonly record struct IterativeItem

@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Iterative;
 
 /// <summary>Kinds of records inside the data of iterative sections (§11, §12).</summary>
 public enum IterativeItemKind

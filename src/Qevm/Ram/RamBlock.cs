@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Ram;
 
 /// <summary>A RAM block as the <c>MEM_SIZE</c> block list gives it (§11.2).</summary>
 public sealed record RamBlock

@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Ram;
 
 /// <summary>Flags in the low bits of a RAM record's be64 header (ram.c / ram.h: RAM_SAVE_FLAG_*, §11.1).</summary>
 [Flags]

@@ -1,5 +1,5 @@
 
-namespace Qevm;
+namespace Qevm.Ram;
 
 /// <summary>XBZRLE page deltas (§11.4): runs of unchanged and new bytes, lengths in 2-byte ULEB128.</summary>
 public static class Xbzrle

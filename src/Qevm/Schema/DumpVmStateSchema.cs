@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Qevm;
+namespace Qevm.Schema;
 
 /// <summary>
 /// QEMU's <c>-dump-vmstate</c> output as a schema source. It gives names, versions, C sizes, nested

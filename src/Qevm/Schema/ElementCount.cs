@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Qevm;
+namespace Qevm.Schema;
 
 /// <summary>
 /// How many elements a field has (QEMU's <c>num</c> / <c>num_offset</c>): a fixed number (<c>VMSTATE_*_ARRAY</c>, or

@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Schema;
 
 /// <summary>
 /// A field's <c>field_exists</c> test (§5.3 rule 4). When a field has one it alone decides whether the field is on the

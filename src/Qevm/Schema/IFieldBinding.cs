@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Schema;
 
 /// <summary>
 /// Where a field's elements live in the engine's state (QEMU's <c>offset</c> into <c>opaque</c>): the interpreter

@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Schema;
 
 /// <summary>Something that can describe FULL sections: a trailer, a catalogue, a <c>-dump-vmstate</c> file.</summary>
 public interface ISchemaSource

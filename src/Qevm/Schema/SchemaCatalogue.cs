@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Qevm;
+namespace Qevm.Schema;
 
 /// <summary>
 /// Descriptions harvested from the trailers of one or more streams, keyed by description name and version,

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Qevm;
+namespace Qevm.Schema;
 
 /// <summary>Opens a schema source by its content: a migration stream (plain or gzip), trailer JSON, a catalogue, or <c>-dump-vmstate</c> output.</summary>
 public static class SchemaFile

@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Schema;
 
 /// <summary>Where a description comes from; it says how much of QEMU's rules the description carries.</summary>
 public enum SchemaOrigin

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Qevm;
+namespace Qevm.Schema;
 
 /// <summary>
 /// Builds <see cref="VmStateDescription"/>s from a JSON trailer's device entries (§13.3–13.7): fields with

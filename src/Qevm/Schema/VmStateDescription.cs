@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Schema;
 
 /// <summary>
 /// A VMState description (QEMU's <c>VMStateDescription</c>): name, versions, fields in wire order and the

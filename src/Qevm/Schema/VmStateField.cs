@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Schema;
 
 /// <summary>
 /// One field of a description (QEMU's <c>VMStateField</c>): name, codec and element size, element count, the

@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Schema;
 
 /// <summary>How a field's elements are encoded: the VMStateInfo of QEMU, by the name the trailer gives (§6).</summary>
 public enum VmStateType

@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Schema;
 
 /// <summary>
 /// The description names an idstr can stand for (§4.9): a device on a bus has the idstr

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Qevm;
+namespace Qevm.Summary;
 
 /// <summary>
 /// The record table of a stream, as <c>qevm info</c> reports it: one entry per section record, commands,
@@ -12,7 +12,7 @@ public sealed class StreamInfo
     public uint Version { get; private set; }
 
     /// <summary><c>migration</c> when the stream has a configuration section, a START section or a trailer; else <c>device-state</c>.</summary>
-    public string Kind => Configuration is not null || Trailer is not null || Sections.Exists(s => s.Type == RecordType.SectionStart) ? "migration" : "device-state";
+    public StreamKind Kind => Configuration is not null || Trailer is not null || Sections.Exists(s => s.Type == RecordType.SectionStart) ? StreamKind.Migration : StreamKind.DeviceState;
 
     /// <summary>Whether sections are closed by footers.</summary>
     public bool Footers { get; private set; }
@@ -154,7 +154,7 @@ public sealed class StreamInfo
         }
         else w.WriteNull("container");
         w.WriteNumber("version", Version);
-        w.WriteString("kind", Kind);
+        w.WriteString("kind", StreamKinds.Name(Kind));
         w.WriteBoolean("footers", Footers);
         if (Configuration is { } c)
         {

@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Validation;
 
 /// <summary>
 /// What <c>check --target</c> knows of the QEMU that is to load a stream, from what it was given: a stream of that

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Qevm;
+namespace Qevm.Validation;
 
 /// <summary>One reason a given QEMU would refuse a stream, with QEMU's own message and where it applies.</summary>
 /// <param name="Offset">Offset of the record concerned.</param>

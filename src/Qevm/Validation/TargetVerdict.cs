@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Validation;
 
 /// <summary>What <see cref="TargetCheck"/> found, and what the target gave nothing to check against.</summary>
 /// <param name="Findings">Reasons the target QEMU would refuse the stream, in stream order.</param>

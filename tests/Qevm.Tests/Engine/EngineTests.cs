@@ -367,7 +367,7 @@ public sealed class EngineTests
         Assert.Equal("inner/sub", Assert.Single(d.Fields[3].Struct!.Subsections).Name);
 
         var loaded = new Holder { Items = [new Inner(), new Inner()] };
-        vmsd.Load(loaded, new LoadInput([0, 0, 7, 0, 8]), 1);
+        Assert.Equal(5, vmsd.Load(loaded, new byte[] { 0, 0, 7, 0, 8 }, 0, 1));
         Assert.Equal((0, (ushort)0, (short)7, (short)8), (loaded.Flag, loaded.Opt, loaded.Items[0].X, loaded.Items[1].X));
     }
 

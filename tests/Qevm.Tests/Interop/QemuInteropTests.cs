@@ -33,10 +33,10 @@ public sealed class QemuInteropTests : IDisposable
         StreamInfo devInfo, migInfo;
         using (var s = File.OpenRead(dev)) devInfo = StreamInfo.Read(s);
         using (var s = File.OpenRead(mig)) migInfo = StreamInfo.Read(s);
-        Assert.Equal("device-state", devInfo.Kind);
+        Assert.Equal(StreamKind.DeviceState, devInfo.Kind);
         Assert.True(devInfo.Footers);
         Assert.Null(devInfo.Trailer);
-        Assert.Equal("migration", migInfo.Kind);
+        Assert.Equal(StreamKind.Migration, migInfo.Kind);
         Assert.Equal("pc-i440fx-7.2", migInfo.Configuration!.Machine);
         Assert.Equal(16UL << 20, migInfo.Ram!.Blocks.Single(b => b.Name == "pc.ram").UsedLength);
         // The device sections are the same sections in both files (xen-save-devices-state skips only iterative handlers).

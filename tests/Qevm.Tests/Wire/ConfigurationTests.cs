@@ -31,7 +31,7 @@ public class ConfigurationTests
         Assert.Equal(27, recs[2].RecordOffset);
 
         var info = StreamInfo.Read(new MemoryStream(data));
-        Assert.Equal("migration", info.Kind);
+        Assert.Equal(StreamKind.Migration, info.Kind);
         Assert.Equal(8, info.ConfigurationOffset);
         Assert.Equal(18, info.ConfigurationLength);
         WireReader.AssertCopyIdentical(data);

@@ -81,7 +81,7 @@ public class FullSectionTests
     public void FullSectionsWithFooters_StreamInfoTable()
     {
         var info = StreamInfo.Read(new MemoryStream(DeviceStateWithFooters()));
-        Assert.Equal("device-state", info.Kind);
+        Assert.Equal(StreamKind.DeviceState, info.Kind);
         Assert.True(info.Footers);
         Assert.Equal(4, info.Sections.Count);
         Assert.Equal([0u, 4u, 558u, 560u], info.Sections.Select(s => s.Header.SectionId));

@@ -88,7 +88,7 @@ public class HeaderTests
 
         var info = StreamInfo.Read(new MemoryStream(data));
         Assert.Equal(3u, info.Version);
-        Assert.Equal("device-state", info.Kind);
+        Assert.Equal(StreamKind.DeviceState, info.Kind);
         Assert.Empty(info.Sections);
         Assert.Empty(info.Commands);
         Assert.Equal(8, info.EofOffset);

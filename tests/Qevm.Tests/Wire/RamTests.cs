@@ -148,7 +148,7 @@ public class RamTests
     public void RamSections_StreamInfoTotals()
     {
         var info = StreamInfo.Read(new MemoryStream(RamStream()));
-        Assert.Equal("migration", info.Kind);
+        Assert.Equal(StreamKind.Migration, info.Kind);
         Assert.True(info.Footers);
         Assert.Equal(["start", "part", "part", "end"], info.Sections.Select(s => s.TypeName));
         Assert.Equal([78L, 142, 4280, 8442], info.Sections.Select(s => s.PayloadOffset));

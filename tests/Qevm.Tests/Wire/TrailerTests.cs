@@ -80,7 +80,7 @@ public class TrailerTests
         Assert.Equal(7, recs[1].PayloadLength);
 
         var info = StreamInfo.Read(new NonSeekableStream(StreamWithTrailer()));
-        Assert.Equal("migration", info.Kind);
+        Assert.Equal(StreamKind.Migration, info.Kind);
         Assert.Equal((38L, (long)Json.Length), info.Trailer);
         Assert.Equal(37, info.EofOffset);
     }

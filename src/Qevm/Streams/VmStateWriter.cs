@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Qevm;
+namespace Qevm.Streams;
 
 /// <summary>
 /// Writes a VM-state stream record by record: the mirror of <see cref="VmStateReader"/>. Output is buffered;

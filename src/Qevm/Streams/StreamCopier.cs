@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Streams;
 
 /// <summary>
 /// Re-encodes a stream through <see cref="VmStateReader"/> and <see cref="VmStateWriter"/>: every record is

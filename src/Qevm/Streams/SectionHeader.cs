@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Streams;
 
 /// <summary>
 /// Identity of a section as its START or FULL header gives it. PART and END records carry only the id;

@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Streams;
 
 /// <summary>
 /// Records of a VM-state stream. Values are the wire bytes (savevm.h: QEMU_VM_*), except

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Qevm;
+namespace Qevm.Streams;
 
 /// <summary>
 /// Finds the trailer of a seekable stream from its end, so that the page size and the description are known

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Qevm;
+namespace Qevm.Streams;
 
 /// <summary>
 /// The JSON description after EOF (<c>QEMU_VM_VMDESCRIPTION</c>, §13): page size and one entry per FULL section.

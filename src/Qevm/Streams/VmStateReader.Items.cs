@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Numerics;
 using System.Text;
 
-namespace Qevm;
+namespace Qevm.Streams;
 
 public sealed partial class VmStateReader
 {

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 
-namespace Qevm;
+namespace Qevm.Streams;
 
 public sealed partial class VmStateReader
 {
@@ -12,6 +12,7 @@ public sealed partial class VmStateReader
     private void ReadStartOrFull(byte type)
     {
         long offset = _in.Position;
+        if (!_in.Ensure(6) || !_in.Ensure(14 + _in.Peek(6)[5])) ThrowShortSectionHeader(offset);
         var h = _in.Peek(6);
         uint id = BinaryPrimitives.ReadUInt32BigEndian(h[1..]);
         int n = h[5];
@@ -43,6 +44,23 @@ public sealed partial class VmStateReader
     }
 
     private readonly HashSet<uint> _startedIds = [];
+
+    // qemu_loadvm_section_start_full on a header the input cuts: missing bytes read as zeros; a short idstr fails
+    // qemu_get_counted_string, a short instance/version is a file error.
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void ThrowShortSectionHeader(long offset)
+    {
+        var have = _in.Buffered;
+        Span<byte> id = stackalloc byte[4];
+        have[1..Math.Min(have.Length, 5)].CopyTo(id);
+        uint sectionId = BinaryPrimitives.ReadUInt32BigEndian(id);
+        bool idstrRead = have.Length >= 6 && have[5] > 0 && have.Length >= 6 + have[5];
+        throw new VmStateFormatException(VmStateError.Truncated, offset + have.Length,
+            "the rest of the section header (be32 id, str8 idstr, be32 instance, be32 version)", "end of data",
+            idstrRead
+                ? "qemu_loadvm_section_start_full: Failed to read instance/version ID: -5"
+                : string.Create(CultureInfo.InvariantCulture, $"Unable to read ID string for section {sectionId}"));
+    }
 
     private void ReadPartOrEnd(byte type)
     {
@@ -108,19 +126,29 @@ public sealed partial class VmStateReader
     /// </summary>
     private long DelimitFull(SectionHeader h)
     {
+        _describedPastEnd = false;
         long? described = BuiltinLength(h);
         bool haveDescription = described is not null;
-        if (described is null && _description is not null && _description.TryGetDevice(h.Idstr, h.InstanceId, out _))
+        if (described is null && _description is Trailer t && t.TryGetDevice(h.Idstr, h.InstanceId, out _))
         {
             haveDescription = true;
-            var d = _description.GetDescription(h.Idstr, h.InstanceId);
+            var d = t.GetDescription(h.Idstr, h.InstanceId);
             described = d is null ? null : d.IsOldStyle ? OldStyleSize(d) : Measure(d);
+        }
+        else if (described is null && _description is not null and not Trailer && _description.Describe(h).FirstOrDefault() is { } d)
+        {
+            haveDescription = true;
+            described = d.IsOldStyle ? OldStyleSize(d) : Measure(d);
         }
         if (HasFooters != false)
         {
             // The description and a footer with the right id agree: that is the end, whatever follows (a broken
             // next record is then reported as itself, as QEMU does).
-            if (described is { } d && IsFooterAt(d, h.SectionId, requirePlausibleNext: HasFooters == null)) return d;
+            if (described is { } d && IsFooterAt(d, h.SectionId, requirePlausibleNext: false))
+            {
+                HasFooters = true;
+                return d;
+            }
             long found = ScanForFooter(h.SectionId);
             if (found >= 0)
             {
@@ -134,7 +162,9 @@ public sealed partial class VmStateReader
                 if (haveDescription) _mismatches.Add(new DescriptionMismatch(h.Idstr, h.InstanceId, h.SectionId, described, candidate));
                 return candidate;
             }
-            if (EndsInside(described))
+            if (described is { } cut and < int.MaxValue - 5 && _in.Ensure((int)cut) && EndsInside(described))
+                ThrowCutInFooter(h, cut);
+            if (EndsInside(described) || _describedPastEnd)
             {
                 // The input ends inside the section (§2.4: QEMU's reads then fail with -EIO).
                 throw new VmStateFormatException(VmStateError.Truncated, _in.Position + _in.Available,
@@ -153,7 +183,7 @@ public sealed partial class VmStateReader
                     DescribeSection(h));
             }
             if (HasFooters == true)
-                throw new VmStateFormatException(VmStateError.BadFooter, PayloadOffset,
+                throw new VmStateFormatException(VmStateError.BadFooter, PayloadOffset + (described ?? 0),
                     string.Create(CultureInfo.InvariantCulture, $"the section's data closed by footer 0x7E + be32 {h.SectionId} and a valid next record"),
                     "no such footer before the end of data", "Missing section footer for " + h.Idstr, DescribeSection(h));
         }
@@ -162,16 +192,57 @@ public sealed partial class VmStateReader
             HasFooters = false;
             return len;
         }
+        if (described is { } slot && HasFooters != false && IsPlausibleNext(slot + 5) && PeekFromHere(slot, 5) is { Length: 5 } damaged)
+        {
+            // The data ends where described and a record follows 5 bytes later: the footer there is damaged.
+            HasFooters = true;
+            if (damaged[0] != 0x7E)
+                throw new VmStateFormatException(VmStateError.BadFooter, PayloadOffset + slot,
+                    string.Create(CultureInfo.InvariantCulture, $"footer 0x7E + be32 {h.SectionId}"), "0x" + damaged[0].ToString("x2", CultureInfo.InvariantCulture),
+                    "Missing section footer for " + h.Idstr, DescribeSection(h));
+            uint other = BinaryPrimitives.ReadUInt32BigEndian(damaged[1..]);
+            throw new VmStateFormatException(VmStateError.BadFooter, PayloadOffset + slot + 1,
+                string.Create(CultureInfo.InvariantCulture, $"footer 0x7E + be32 {h.SectionId}"), "section id " + other.ToString(CultureInfo.InvariantCulture),
+                string.Create(CultureInfo.InvariantCulture, $"Mismatched section id in footer for {h.Idstr} - read 0x{other:x} expected 0x{h.SectionId:x}"),
+                DescribeSection(h));
+        }
         throw new VmStateFormatException(VmStateError.NeedsSchema, PayloadOffset,
             "a section footer or a description (JSON trailer) that delimits the data of '" + h.Idstr + "'",
             haveDescription ? "a description that does not fit the bytes" : "neither (give a schema: a migration stream of the same QEMU with its trailer)",
             record: DescribeSection(h));
     }
 
+    // check_section_footer when the input ends inside the footer after the described data: the mark cannot be read
+    // (a file error), or it is read and the id's missing bytes read as zeros; a matching id passes, and the next
+    // record type then cannot be read.
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void ThrowCutInFooter(SectionHeader h, long at)
+    {
+        var f = _in.Buffered[(int)at..];
+        long end = _in.Position + _in.Available;
+        string expected = string.Create(CultureInfo.InvariantCulture, $"footer 0x7E + be32 {h.SectionId}");
+        if (f.IsEmpty)
+            throw new VmStateFormatException(VmStateError.Truncated, end, expected, "end of data",
+                "check_section_footer: Read section footer failed: -5", DescribeSection(h));
+        if (f[0] != 0x7E)
+            throw new VmStateFormatException(VmStateError.BadFooter, PayloadOffset + at, expected, "0x" + f[0].ToString("x2", CultureInfo.InvariantCulture),
+                "Missing section footer for " + h.Idstr, DescribeSection(h));
+        Span<byte> id = stackalloc byte[4];
+        f[1..].CopyTo(id);
+        uint read = BinaryPrimitives.ReadUInt32BigEndian(id);
+        if (read != h.SectionId)
+            throw new VmStateFormatException(VmStateError.BadFooter, PayloadOffset + at + 1, expected, "a cut section id",
+                string.Create(CultureInfo.InvariantCulture, $"Mismatched section id in footer for {h.Idstr} - read 0x{read:x} expected 0x{h.SectionId:x}"),
+                DescribeSection(h));
+        throw new VmStateFormatException(VmStateError.Truncated, end, expected + " and a record type byte", "end of data",
+            "load of migration failed: Input/output error", DescribeSection(h));
+    }
+
     // The section is not delimited yet: decode the description over what is buffered, reading more while the
     // description wants more bytes than there are (§13.11).
     private long? Measure(VmStateDescription d)
     {
+        _describedPastEnd = false;
         int want = 1 << 16;
         while (true)
         {
@@ -184,12 +255,16 @@ public sealed partial class VmStateReader
             {
                 want *= 2;
             }
-            catch (VmStateFormatException)
+            catch (VmStateFormatException e)
             {
+                // The description wants more bytes than the input has: a cut section, unless a footer says otherwise.
+                _describedPastEnd = e.Error == VmStateError.Truncated && all;
                 return null;
             }
         }
     }
+
+    private bool _describedPastEnd;
 
     private static long? OldStyleSize(VmStateDescription d)
     {
@@ -313,7 +388,8 @@ public sealed partial class VmStateReader
         if (pos > int.MaxValue - NextRecordLookahead) return false;
         // At the very end of the data the candidate stands: the missing next record is then reported as truncation.
         if (!_in.Ensure((int)pos + 1)) return _in.Available == pos;
-        _in.Ensure((int)pos + NextRecordLookahead);
+        // A record the end of the data cuts is plausible: the cut is reported as itself.
+        bool ended = !_in.Ensure((int)pos + NextRecordLookahead);
         var d = _in.Buffered[(int)pos..];
         if (Depth > 0 && _in.Position + pos == _packageEnds.Peek()) return true;
         switch (d[0])
@@ -324,16 +400,17 @@ public sealed partial class VmStateReader
                 return d[1] == 0x06 && (d.Length < 7 || d[6] == (byte)'{');
             case 0x01:
             case 0x04:
-                if (d.Length < 6) return false;
+                if (d.Length < 6) return ended;
                 int n = d[5];
-                if (n == 0 || d.Length < 14 + n) return false;
-                foreach (var ch in d.Slice(6, n))
+                if (n == 0) return false;
+                foreach (var ch in d[6..Math.Min(d.Length, 6 + n)])
                     if (ch is < 0x20 or > 0x7E) return false;
+                if (d.Length < 14 + n) return ended;
                 uint version = BinaryPrimitives.ReadUInt32BigEndian(d[(10 + n)..]);
                 if (version > 0xFFFF) return false;
                 uint id = BinaryPrimitives.ReadUInt32BigEndian(d[1..]);
                 if (_sections.TryGetValue(id, out var known) && !known.IdstrBytes.AsSpan().SequenceEqual(d.Slice(6, n))) return false;
-                if (d[0] == 0x04 && OwnTrailer is { } t && _description == t && _fullIndex + 1 < t.Devices.Count)
+                if (d[0] == 0x04 && OwnTrailer is { } t && ReferenceEquals(_description, t) && _fullIndex + 1 < t.Devices.Count)
                 {
                     var (name, inst) = t.Devices[_fullIndex + 1];
                     if (name != Encoding.Latin1.GetString(d.Slice(6, n)) || inst != BinaryPrimitives.ReadUInt32BigEndian(d[(6 + n)..]))
@@ -343,9 +420,10 @@ public sealed partial class VmStateReader
             case 0x02:
             case 0x03:
                 // Only iterative sections continue with PART/END: device data often holds 02/03 + a FULL section's id.
-                return d.Length >= 5 && _startedIds.Contains(BinaryPrimitives.ReadUInt32BigEndian(d[1..]));
+                if (d.Length < 5) return ended;
+                return _startedIds.Contains(BinaryPrimitives.ReadUInt32BigEndian(d[1..]));
             case 0x08:
-                if (d.Length < 5) return false;
+                if (d.Length < 5) return ended;
                 ushort cmd = BinaryPrimitives.ReadUInt16BigEndian(d[1..]);
                 ushort len = BinaryPrimitives.ReadUInt16BigEndian(d[3..]);
                 int fixedLen = MigCommands.FixedLength(cmd);

@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Streams;
 
 /// <summary>Command numbers of <c>QEMU_VM_COMMAND</c> records (savevm.c: enum qemu_vm_cmd, §10.2).</summary>
 public enum MigCommand : ushort

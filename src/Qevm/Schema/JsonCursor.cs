@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace Qevm;
+namespace Qevm.Schema;
 
 /// <summary>
 /// A JSON value with its path from the document's root (<c>$.records[0].type</c>): required and optional

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Qevm;
+namespace Qevm.Streams;
 
 /// <summary>
 /// JSON in the shape of QEMU's <c>qobject/json-writer.c</c> in non-pretty mode (§13.1): separators <c>", "</c> and

@@ -1,10 +1,16 @@
-namespace Qevm;
+namespace Qevm.Streams;
 
 /// <summary>Settings of a <see cref="VmStateReader"/>.</summary>
 public sealed record VmStateReaderOptions
 {
     /// <summary>A description (JSON trailer) to delimit FULL sections with, e.g. from another stream of the same QEMU.</summary>
     public Trailer? Description { get; init; }
+
+    /// <summary>
+    /// Descriptions to delimit FULL sections with when <see cref="Description"/> and the stream's own trailer have none
+    /// (the engine's loader: its devices' descriptions).
+    /// </summary>
+    internal ISchemaSource? Schema { get; init; }
 
     /// <summary>Target page size, when the caller knows it better than the stream.</summary>
     public int? PageSize { get; init; }

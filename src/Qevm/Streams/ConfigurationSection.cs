@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Streams;
 
 /// <summary>
 /// The configuration section (§14): machine type and the optional subsections

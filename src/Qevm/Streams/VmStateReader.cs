@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using Qevm.IO;
 
-namespace Qevm;
+namespace Qevm.Streams;
 
 /// <summary>
 /// Forward-only reader of a QEMU VM-state stream (device-state file, migration stream, savevm state): one
@@ -49,13 +49,13 @@ public sealed partial class VmStateReader : IDisposable
             // A page size that cannot be one (a damaged trailer) is not used.
             if (OwnTrailer?.PageSize is { } tps && PageSize == 0 && IsPageSize(tps)) SetPageSize(tps, "trailer");
         }
-        _description = OwnTrailer ?? _options.Description;
+        _description = OwnTrailer ?? (ISchemaSource?)_options.Description ?? _options.Schema;
         _in = InputCursor.Open(input, _options.MaxRecordLength, _options.MemoryMap);
         _mapped = _in as MappedCursor;
         _mappedRamBase = _options.MappedRamBase ?? (input as WindowStream)?.MappedRamBase ?? 0;
     }
 
-    private readonly Trailer? _description;
+    private readonly ISchemaSource? _description;
 
     // The same cursor as _in when the input is mapped: calls through the sealed type are direct (and inlined)
     // in the per-record hot path, where a virtual call per RAM record shows.
@@ -184,6 +184,7 @@ public sealed partial class VmStateReader : IDisposable
     {
         RecordOffset = 0;
         RecordType = RecordType.FileHeader;
+        if (!_in.Ensure(8)) ThrowShortHeader();
         var h = _in.Peek(8);
         uint magic = BinaryPrimitives.ReadUInt32BigEndian(h);
         if (magic != Magic)
@@ -197,6 +198,19 @@ public sealed partial class VmStateReader : IDisposable
         PayloadLength = 8;
         _pending = 8;
         _phase = Phase.Records;
+    }
+
+    // qemu_loadvm_state_header on a cut header: the missing bytes read as zeros, then the same checks.
+    private void ThrowShortHeader()
+    {
+        Span<byte> h = stackalloc byte[8];
+        _in.Buffered[..Math.Min(_in.Available, 8)].CopyTo(h);
+        uint magic = BinaryPrimitives.ReadUInt32BigEndian(h);
+        uint version = BinaryPrimitives.ReadUInt32BigEndian(h[4..]);
+        string qemu = magic != Magic ? "Not a migration stream"
+            : version == 2 ? "SaveVM v2 format is obsolete and don't work anymore" : "Unsupported migration stream version";
+        throw new VmStateFormatException(VmStateError.Truncated, _in.Position + _in.Available,
+            string.Create(CultureInfo.InvariantCulture, $"{8 - _in.Available} more byte(s) of the file header"), "end of data", qemu);
     }
 
     private bool ReadRecord()

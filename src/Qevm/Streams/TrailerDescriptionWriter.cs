@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Streams;
 
 /// <summary>
 /// Writes the trailer's description of a section from the tree a save wrote (QEMU's <c>vmsd_desc_field_start</c>
