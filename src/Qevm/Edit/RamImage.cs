@@ -45,7 +45,7 @@ public sealed class RamImage
                 }
                 break;
             case IterativeItemKind.RamXbzrle:
-                int previous = PageOf(item.Block!.Name).TryGetValue(item.Address, out int p) ? p : 0;
+                int previous = PageOf(item.Block!.Name).TryGetValue(item.PageOffset, out int p) ? p : 0;
                 Set(item, HashCode.Combine(previous, Hash(r.ItemData, 2)));
                 break;
             case IterativeItemKind.RamMappedRegion:
@@ -74,7 +74,7 @@ public sealed class RamImage
         return map;
     }
 
-    private void Set(in IterativeItem item, int hash) => PageOf(item.Block!.Name)[item.Address] = hash;
+    private void Set(in IterativeItem item, int hash) => PageOf(item.Block!.Name)[item.PageOffset] = hash;
 
     private static int Hash(ReadOnlySpan<byte> data, int kind)
     {

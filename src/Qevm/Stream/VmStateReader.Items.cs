@@ -126,7 +126,7 @@ public sealed partial class VmStateReader
     {
         _item = new IterativeItem
         {
-            Kind = kind, Offset = _in.Position, Length = length, Flags = flags, Address = value, Block = block,
+            Kind = kind, Offset = _in.Position, Length = length, Flags = flags, Value = value, Block = block,
             DataOffset = dataOffset, DataLength = dataLength, FillByte = fill, PresentPages = present,
         };
         _pending = length;
