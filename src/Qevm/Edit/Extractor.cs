@@ -145,14 +145,14 @@ public static class Extractor
                     Write(xf, xw, item.PageOffset, _page);
                     break;
                 case IterativeItemKind.RamMappedRegion:
-                    var m = item.Block!.MappedRam!.Value;
-                    var (mf, mw) = Get(item.Block, (int)m.PageSize);
-                    var (pages, bitmap) = r.ReadMappedBitmap();
-                    for (long i = 0; i < pages; i++)
+                    var region = r.MappedRegion;
+                    var (mf, mw) = Get(item.Block!, (int)region.PageSize);
+                    var bitmap = r.ReadMappedBitmap();
+                    var page = _page.AsSpan(0, (int)region.PageSize);
+                    foreach (var p in region.PresentPages(bitmap))
                     {
-                        if (!MappedRamHeader.IsPresent(bitmap, i)) continue;
-                        r.ReadMappedPage(i, _page.AsSpan(0, (int)m.PageSize));
-                        Write(mf, mw, (ulong)i * m.PageSize, _page.AsSpan(0, (int)m.PageSize));
+                        r.ReadRegion(p.At, page);
+                        Write(mf, mw, p.BlockOffset, page);
                     }
                     break;
             }

@@ -56,15 +56,14 @@ public sealed class RamImage
 
     private void AddMapped(VmStateReader r, IterativeItem item)
     {
-        var m = item.Block!.MappedRam!.Value;
-        var (pages, bitmap) = r.ReadMappedBitmap();
-        var page = new byte[m.PageSize];
-        var map = PageOf(item.Block.Name);
-        for (long i = 0; i < pages; i++)
+        var region = r.MappedRegion;
+        var bitmap = r.ReadMappedBitmap();
+        var page = new byte[region.PageSize];
+        var map = PageOf(item.Block!.Name);
+        foreach (var p in region.PresentPages(bitmap))
         {
-            if (!MappedRamHeader.IsPresent(bitmap, i)) continue;
-            r.ReadMappedPage(i, page);
-            map[(ulong)i * m.PageSize] = Hash(page, 0);
+            r.ReadRegion(p.At, page);
+            map[p.BlockOffset] = Hash(page, 0);
         }
     }
 

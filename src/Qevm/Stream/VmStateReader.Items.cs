@@ -50,37 +50,20 @@ public sealed partial class VmStateReader
     }
 
     /// <summary>
-    /// Where the current <see cref="IterativeItemKind.RamMappedRegion"/>'s bitmap and page area start, relative to the
-    /// region (the header's offsets are absolute in the file QEMU wrote: see <see cref="VmStateReaderOptions.MappedRamBase"/>).
+    /// The layout of the current <see cref="IterativeItemKind.RamMappedRegion"/>, relative to the region (the header's
+    /// offsets are absolute in the file QEMU wrote: see <see cref="VmStateReaderOptions.MappedRamBase"/>).
     /// </summary>
-    public (long BitmapAt, long PagesAt) MappedRegionLayout
-    {
-        get
-        {
-            var (_, m) = MappedRegion();
-            return ((long)m.BitmapOffset - _mappedRamBase - _item.Offset, (long)m.PagesOffset - _mappedRamBase - _item.Offset);
-        }
-    }
-
-    /// <summary>The current <see cref="IterativeItemKind.RamMappedRegion"/>'s page count and bitmap.</summary>
-    public (long Pages, byte[] Bitmap) ReadMappedBitmap()
-    {
-        var (block, m) = MappedRegion();
-        long pages = (long)(block.UsedLength / m.PageSize);
-        return (pages, ReadRegion(MappedRegionLayout.BitmapAt, MappedRamHeader.BitmapLength(pages)));
-    }
-
-    /// <summary>Page <paramref name="index"/> of the current mapped-ram region, from the page area.</summary>
-    public void ReadMappedPage(long index, Span<byte> page)
-    {
-        var (_, m) = MappedRegion();
-        ReadRegion(MappedRegionLayout.PagesAt + index * (long)m.PageSize, page);
-    }
-
-    private (RamBlock, MappedRamHeader) MappedRegion() =>
-        _item is { Kind: IterativeItemKind.RamMappedRegion, Block: { MappedRam: { } m } block }
-            ? (block, m)
+    public MappedRamRegion MappedRegion =>
+        _item is { Kind: IterativeItemKind.RamMappedRegion, Block: { MappedRam: not null } block }
+            ? MappedRamRegion.Of(block, _item.Offset, _item.Length, _mappedRamBase)
             : throw new InvalidOperationException("no mapped-ram region at hand");
+
+    /// <summary>The current <see cref="IterativeItemKind.RamMappedRegion"/>'s bitmap (walk it with <see cref="MappedRamRegion.PresentPages"/>).</summary>
+    public byte[] ReadMappedBitmap()
+    {
+        var region = MappedRegion;
+        return ReadRegion(region.BitmapAt, region.BitmapLength);
+    }
 
     private void BeginItems(SectionHeader h)
     {

@@ -194,17 +194,12 @@ internal sealed class RamHandler : IIterativeHandler
     private void ReadMappedRegion(VmStateReader r, (RamBlock Block, long Offset, long Length) region)
     {
         _pendingRegion = null;
-        var mh = region.Block.MappedRam!.Value;
-        long pages = (long)(region.Block.UsedLength / mh.PageSize);
-        long bitmapBytes = MappedRamHeader.BitmapLength(pages);
-        long bitmapAt = (long)mh.BitmapOffset - r.MappedRamBase - region.Offset;
+        var layout = MappedRamRegion.Of(region.Block, region.Offset, region.Length, r.MappedRamBase);
+        long bitmapEnd = layout.BitmapAt + layout.BitmapLength;
         long present = 0;
-        if (bitmapAt + bitmapBytes <= region.Length && bitmapAt + bitmapBytes <= r.Options.MaxRecordLength)
-        {
-            var bitmap = r.Input.Peek((int)(bitmapAt + bitmapBytes))[(int)bitmapAt..];
-            for (long i = 0; i < pages; i++)
-                if (MappedRamHeader.IsPresent(bitmap, i)) present++;
-        }
+        // The count is for summaries; a bitmap beyond the lookahead limit is left to those who read the region.
+        if (bitmapEnd <= region.Length && bitmapEnd <= r.Options.MaxRecordLength)
+            present = layout.PresentPages(r.Input.Peek((int)bitmapEnd)[(int)layout.BitmapAt..]).Count();
         r.SetItem(IterativeItemKind.RamMappedRegion, region.Length, false, block: region.Block, present: present);
     }
 
