@@ -74,7 +74,8 @@ public sealed partial class VmStateReader
         _handler.Begin(this, h);
     }
 
-    // One handler per idstr and reader: the table gives it at the section's first START, PART and END reuse it.
+    // One handler per idstr and reader, from the table at the first START of that idstr; its later sections reuse it,
+    // so that what a format keeps across sections (RAM: the block list, the CONTINUE block) carries over.
     private IIterativeHandler HandlerFor(string idstr)
     {
         if (!_handlers.TryGetValue(idstr, out var handler))
