@@ -8,7 +8,10 @@ namespace Qevm;
 internal interface IIterativeHandler
 {
     /// <summary>Called at every START, PART and END record of the section, before its first data record.</summary>
-    void Begin(VmStateReader reader, SectionHeader section);
+    void Begin(VmStateReader reader, SectionHeader section)
+    {
+        // Most formats need nothing: each record says what it is.
+    }
 
     /// <summary>Parses the next record; the one with the end marker sets the item with <c>last</c>.</summary>
     void Read(VmStateReader reader);

@@ -9,8 +9,6 @@ internal sealed class BlockHandler : IIterativeHandler
     private const ulong DeviceBlock = 0x01, Eos = 0x02, Progress = 0x04, ZeroBlock = 0x08;
     private const int ChunkSize = 0x100000; // BLK_MIG_BLOCK_SIZE: always whole, even for a device's last chunk
 
-    public void Begin(VmStateReader reader, SectionHeader section) { }
-
     public void Read(VmStateReader r)
     {
         // be64 (sector << 9) | flags; for PROGRESS the upper bits are a percentage.

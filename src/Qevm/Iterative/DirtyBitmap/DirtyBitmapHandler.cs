@@ -9,8 +9,6 @@ internal sealed class DirtyBitmapHandler : IIterativeHandler
     private const byte Eos = 0x01, Zeroes = 0x02, BitmapName = 0x04, DeviceName = 0x08, Start = 0x10, Bits = 0x40, ExtraFlags = 0x80;
     private const ulong MaxBuffer = 10240; // the loader's limit on a BITS chunk's buffer
 
-    public void Begin(VmStateReader reader, SectionHeader section) { }
-
     public void Read(VmStateReader r)
     {
         // 1, 2 or 4 flag bytes (the last one counts), optional names, then the chunk body.

@@ -8,8 +8,6 @@ namespace Qevm;
 /// </summary>
 internal sealed class OpaqueHandler : IIterativeHandler
 {
-    public void Begin(VmStateReader reader, SectionHeader section) { }
-
     public void Read(VmStateReader r)
     {
         var h = r.Section!;

@@ -8,8 +8,6 @@ internal sealed class StorageAttributesHandler : IIterativeHandler
 {
     private const ulong Eos = 0x01, More = 0x02, Error = 0x04, Done = 0x08;
 
-    public void Begin(VmStateReader reader, SectionHeader section) { }
-
     public void Read(VmStateReader r)
     {
         // be64 (gfn << 12) | flags; the loader switches on the exact flag value.
