@@ -140,24 +140,21 @@ public static class StateJson
     // A mapped-ram region (§11.6): its bitmap and the pages the bitmap marks present; the rest are holes.
     private static void WriteRegion(VmStateReader r, Utf8JsonWriter w)
     {
-        var item = r.Item;
-        var m = item.Block!.MappedRam!.Value;
-        var (bitmapAt, pagesAt) = r.MappedRegionLayout;
-        var (pages, bitmap) = r.ReadMappedBitmap();
-        var page = new byte[m.PageSize];
+        var region = r.MappedRegion;
+        var bitmap = r.ReadMappedBitmap();
+        var page = new byte[region.PageSize];
         w.WriteStartObject();
-        w.WriteNumber("mapped_ram_length", item.Length);
-        w.WriteNumber("bitmap_at", bitmapAt);
+        w.WriteNumber("mapped_ram_length", region.Length);
+        w.WriteNumber("bitmap_at", region.BitmapAt);
         w.WriteString("bitmap", Convert.ToHexStringLower(bitmap));
-        w.WriteNumber("pages_at", pagesAt);
-        w.WriteNumber("page_size", m.PageSize);
+        w.WriteNumber("pages_at", region.PagesAt);
+        w.WriteNumber("page_size", region.PageSize);
         w.WriteStartArray("pages");
-        for (long i = 0; i < pages; i++)
+        foreach (var p in region.PresentPages(bitmap))
         {
-            if (!MappedRamHeader.IsPresent(bitmap, i)) continue;
-            r.ReadMappedPage(i, page);
+            r.ReadRegion(p.At, page);
             w.WriteStartObject();
-            w.WriteNumber("index", i);
+            w.WriteNumber("index", p.Index);
             w.WriteString("hex", Convert.ToHexStringLower(page));
             w.WriteEndObject();
             if (w.BytesPending > 1 << 20) w.Flush();

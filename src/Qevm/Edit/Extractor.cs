@@ -110,16 +110,16 @@ public static class Extractor
                     break;
                 case IterativeItemKind.RamZero:
                     var (zf, zw) = Get(item.Block!, r.PageSize);
-                    long zi = (long)item.Address / _page.Length;
+                    long zi = (long)item.PageOffset / _page.Length;
                     if (item.FillByte != 0)
                     {
                         Array.Fill(_page, item.FillByte);
-                        Write(zf, zw, item.Address, _page);
+                        Write(zf, zw, item.PageOffset, _page);
                     }
                     else if (zw[(int)zi])
                     {
                         Flush();
-                        RandomAccess.Write(zf, _zero, (long)item.Address);
+                        RandomAccess.Write(zf, _zero, (long)item.PageOffset);
                         zw[(int)zi] = false;
                     }
                     break;
@@ -127,32 +127,32 @@ public static class Extractor
                     var (pf, pw) = Get(item.Block!, r.PageSize);
                     // From a mapped input, pages are written from the mapping itself (flushed before it moves).
                     _stable ??= GatherWriter.Supported && r.KeepItemData(Flush);
-                    Write(pf, pw, item.Address, r.ItemData, fromMapping: _stable == true);
+                    Write(pf, pw, item.PageOffset, r.ItemData, fromMapping: _stable == true);
                     break;
                 case IterativeItemKind.RamCompressedPage:
                     var (cf, cw) = Get(item.Block!, r.PageSize);
                     using (var z = new ZLibStream(new MemoryStream(r.ItemData.ToArray()), CompressionMode.Decompress))
                     {
                         int n = z.ReadAtLeast(_page, _page.Length, throwOnEndOfStream: false);
-                        Write(cf, cw, item.Address, _page.AsSpan(0, n));
+                        Write(cf, cw, item.PageOffset, _page.AsSpan(0, n));
                     }
                     break;
                 case IterativeItemKind.RamXbzrle:
                     var (xf, xw) = Get(item.Block!, r.PageSize);
                     Flush();
-                    RandomAccess.Read(xf, _page, (long)item.Address);
+                    RandomAccess.Read(xf, _page, (long)item.PageOffset);
                     Xbzrle.Apply(r.ItemData, _page, item.Offset);
-                    Write(xf, xw, item.Address, _page);
+                    Write(xf, xw, item.PageOffset, _page);
                     break;
                 case IterativeItemKind.RamMappedRegion:
-                    var m = item.Block!.MappedRam!.Value;
-                    var (mf, mw) = Get(item.Block, (int)m.PageSize);
-                    var (pages, bitmap) = r.ReadMappedBitmap();
-                    for (long i = 0; i < pages; i++)
+                    var region = r.MappedRegion;
+                    var (mf, mw) = Get(item.Block!, (int)region.PageSize);
+                    var bitmap = r.ReadMappedBitmap();
+                    var page = _page.AsSpan(0, (int)region.PageSize);
+                    foreach (var p in region.PresentPages(bitmap))
                     {
-                        if (!MappedRamHeader.IsPresent(bitmap, i)) continue;
-                        r.ReadMappedPage(i, _page.AsSpan(0, (int)m.PageSize));
-                        Write(mf, mw, (ulong)i * m.PageSize, _page.AsSpan(0, (int)m.PageSize));
+                        r.ReadRegion(p.At, page);
+                        Write(mf, mw, p.BlockOffset, page);
                     }
                     break;
             }

@@ -45,7 +45,7 @@ public sealed class RamImage
                 }
                 break;
             case IterativeItemKind.RamXbzrle:
-                int previous = PageOf(item.Block!.Name).TryGetValue(item.Address, out int p) ? p : 0;
+                int previous = PageOf(item.Block!.Name).TryGetValue(item.PageOffset, out int p) ? p : 0;
                 Set(item, HashCode.Combine(previous, Hash(r.ItemData, 2)));
                 break;
             case IterativeItemKind.RamMappedRegion:
@@ -56,15 +56,14 @@ public sealed class RamImage
 
     private void AddMapped(VmStateReader r, IterativeItem item)
     {
-        var m = item.Block!.MappedRam!.Value;
-        var (pages, bitmap) = r.ReadMappedBitmap();
-        var page = new byte[m.PageSize];
-        var map = PageOf(item.Block.Name);
-        for (long i = 0; i < pages; i++)
+        var region = r.MappedRegion;
+        var bitmap = r.ReadMappedBitmap();
+        var page = new byte[region.PageSize];
+        var map = PageOf(item.Block!.Name);
+        foreach (var p in region.PresentPages(bitmap))
         {
-            if (!MappedRamHeader.IsPresent(bitmap, i)) continue;
-            r.ReadMappedPage(i, page);
-            map[(ulong)i * m.PageSize] = Hash(page, 0);
+            r.ReadRegion(p.At, page);
+            map[p.BlockOffset] = Hash(page, 0);
         }
     }
 
@@ -74,7 +73,7 @@ public sealed class RamImage
         return map;
     }
 
-    private void Set(in IterativeItem item, int hash) => PageOf(item.Block!.Name)[item.Address] = hash;
+    private void Set(in IterativeItem item, int hash) => PageOf(item.Block!.Name)[item.PageOffset] = hash;
 
     private static int Hash(ReadOnlySpan<byte> data, int kind)
     {

@@ -140,23 +140,14 @@ public static class StateComposer
 
     private static void WriteRegion(JsonElement m, VmStateWriter w)
     {
-        long length = m.GetProperty("mapped_ram_length").GetInt64();
-        long bitmapAt = m.GetProperty("bitmap_at").GetInt64();
-        long pagesAt = m.GetProperty("pages_at").GetInt64();
-        long pageSize = m.GetProperty("page_size").GetInt64();
         var bitmap = Convert.FromHexString(m.GetProperty("bitmap").GetString() ?? "");
-        w.WriteHole(bitmapAt);
-        w.WriteRaw(bitmap);
-        long at = bitmapAt + bitmap.Length;
+        var region = new MappedRamRegion(m.GetProperty("mapped_ram_length").GetInt64(), m.GetProperty("bitmap_at").GetInt64(),
+            m.GetProperty("pages_at").GetInt64(), m.GetProperty("page_size").GetInt64(), bitmap.Length * 8L);
+        var output = new MappedRamRegionWriter(w, region.Length);
+        output.Write(region.BitmapAt, bitmap);
         foreach (var p in m.GetProperty("pages").EnumerateArray())
-        {
-            long offset = pagesAt + p.GetProperty("index").GetInt64() * pageSize;
-            var page = Convert.FromHexString(p.GetProperty("hex").GetString() ?? "");
-            w.WriteHole(offset - at);
-            w.WriteRaw(page);
-            at = offset + page.Length;
-        }
-        w.WriteHole(length - at);
+            output.Write(region.PageAt(p.GetProperty("index").GetInt64()), Convert.FromHexString(p.GetProperty("hex").GetString() ?? ""));
+        output.End();
     }
 
     private static byte[] EncodeSection(JsonCursor s, int documentLength)

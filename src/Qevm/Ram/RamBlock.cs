@@ -27,7 +27,4 @@ public readonly record struct MappedRamHeader(uint Version, ulong PageSize, ulon
 {
     /// <summary>Bytes of the bitmap for <paramref name="pages"/> pages: 64-bit host longs.</summary>
     public static int BitmapLength(long pages) => (int)((pages + 63) / 64 * 8);
-
-    /// <summary>Whether the (little-endian, 64-bit host) bitmap marks page <paramref name="page"/> present.</summary>
-    public static bool IsPresent(ReadOnlySpan<byte> bitmap, long page) => (bitmap[(int)(page >> 3)] & (1 << (int)(page & 7))) != 0;
 }

@@ -69,7 +69,7 @@ public static class StreamCopier
                     w.WriteRamRecord(item, default);
                     break;
                 case IterativeItemKind.RamMappedRegion:
-                    CopyMappedRegion(r, w, item);
+                    CopyMappedRegion(r, w);
                     break;
                 default:
                     w.WriteSectionData(r.ItemBytes);
@@ -79,24 +79,18 @@ public static class StreamCopier
     }
 
     // mapped-ram (§11.6): bitmap and the present pages are data, everything else stays a hole.
-    private static void CopyMappedRegion(VmStateReader r, VmStateWriter w, IterativeItem item)
+    private static void CopyMappedRegion(VmStateReader r, VmStateWriter w)
     {
-        var m = item.Block!.MappedRam!.Value;
-        var (bitmapAt, pagesAt) = r.MappedRegionLayout;
-        var (pages, bitmap) = r.ReadMappedBitmap();
-        w.WriteHole(bitmapAt);
-        w.WriteRaw(bitmap);
-        long written = bitmapAt + bitmap.Length;
-        var page = new byte[m.PageSize];
-        for (long i = 0; i < pages; i++)
+        var region = r.MappedRegion;
+        var bitmap = r.ReadMappedBitmap();
+        var output = new MappedRamRegionWriter(w, region.Length);
+        output.Write(region.BitmapAt, bitmap);
+        var page = new byte[region.PageSize];
+        foreach (var p in region.PresentPages(bitmap))
         {
-            if (!MappedRamHeader.IsPresent(bitmap, i)) continue;
-            long at = pagesAt + i * (long)m.PageSize;
-            r.ReadMappedPage(i, page);
-            w.WriteHole(at - written);
-            w.WriteRaw(page);
-            written = at + page.Length;
+            r.ReadRegion(p.At, page);
+            output.Write(p.At, page);
         }
-        w.WriteHole(item.Length - written);
+        output.End();
     }
 }

@@ -341,7 +341,7 @@ public sealed partial class VmStateReader
     }
 
     /// <summary>First footer candidate (0x7E + be32 id) followed by a plausible record; -1 when none.</summary>
-    private long ScanForFooter(uint id)
+    internal long ScanForFooter(uint id)
     {
         int from = 0;
         Span<byte> pattern = [0x7E, 0, 0, 0, 0];

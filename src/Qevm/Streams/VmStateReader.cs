@@ -105,7 +105,7 @@ public sealed partial class VmStateReader : IDisposable
     public string? PageSizeSource { get; private set; }
 
     /// <summary>The RAM blocks of the last <c>MEM_SIZE</c> list.</summary>
-    public IReadOnlyList<RamBlock> RamBlocks => _ramBlocks;
+    public IReadOnlyList<RamBlock> RamBlocks => _ram is { } ram ? ram.Blocks : [];
 
     /// <summary>Findings that QEMU accepts (warnings).</summary>
     public IReadOnlyList<Diagnostic> Diagnostics => _diagnostics;
@@ -440,7 +440,7 @@ public sealed partial class VmStateReader : IDisposable
 
     private static bool IsPageSize(long size) => size is >= 256 and <= 1 << 24 && long.IsPow2(size);
 
-    private void SetPageSize(int size, string source)
+    internal void SetPageSize(int size, string source)
     {
         if (size < 256 || size > 1 << 24 || !int.IsPow2(size))
             throw new ArgumentOutOfRangeException(nameof(size), size, "page size must be a power of two between 256 and 16 MiB");
@@ -472,7 +472,7 @@ public sealed partial class VmStateReader : IDisposable
 
     private static string Hex32(uint v) => "0x" + v.ToString("X8", CultureInfo.InvariantCulture);
 
-    private static string Hex(ulong v) => "0x" + v.ToString("x", CultureInfo.InvariantCulture);
+    internal static string Hex(ulong v) => "0x" + v.ToString("x", CultureInfo.InvariantCulture);
 
     /// <summary>Releases the buffer and, unless told to leave it open, the stream.</summary>
     public void Dispose()

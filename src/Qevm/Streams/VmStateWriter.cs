@@ -132,7 +132,7 @@ public sealed class VmStateWriter : IDisposable
             case IterativeItemKind.RamMappedRegion:
                 throw new NotSupportedException("mapped-ram regions are copied with the input at hand, not from a record");
         }
-        WriteBe64(item.Address | item.Flags);
+        WriteBe64(item.Value | item.Flags);
         bool named = item.Kind is IterativeItemKind.RamZero or IterativeItemKind.RamPage or IterativeItemKind.RamXbzrle or IterativeItemKind.RamCompressedPage;
         if (named && (item.Flags & (ulong)RamFlags.Continue) == 0)
             WriteString8((item.Block ?? throw new ArgumentException("a page record without CONTINUE needs its block", nameof(item))).NameBytes);

@@ -27,7 +27,7 @@ public sealed class BoundedMemoryTests : IDisposable
         w.WriteHeader();
         w.WriteConfiguration(new ConfigurationSection { Machine = "pc-i440fx-7.2" });
         w.WriteSectionHeader(RecordType.SectionStart, ram);
-        w.WriteRamRecord(new IterativeItem { Kind = IterativeItemKind.RamMemSize, Flags = (ulong)RamFlags.MemSize, Address = RamSize }, default);
+        w.WriteRamRecord(new IterativeItem { Kind = IterativeItemKind.RamMemSize, Flags = (ulong)RamFlags.MemSize, MemSize = RamSize }, default);
         w.WriteRamRecord(new IterativeItem { Kind = IterativeItemKind.RamBlockEntry, Block = block }, default);
         w.WriteRamRecord(new IterativeItem { Kind = IterativeItemKind.RamEos, Flags = (ulong)RamFlags.Eos }, default);
         w.WriteFooter(2);
@@ -37,7 +37,7 @@ public sealed class BoundedMemoryTests : IDisposable
         {
             bool zero = i % 7 == 0;
             var flags = (zero ? RamFlags.Zero : RamFlags.Page) | (i == 0 ? RamFlags.None : RamFlags.Continue);
-            var item = new IterativeItem { Kind = zero ? IterativeItemKind.RamZero : IterativeItemKind.RamPage, Flags = (ulong)flags, Address = (ulong)(i * PageSize), Block = block };
+            var item = new IterativeItem { Kind = zero ? IterativeItemKind.RamZero : IterativeItemKind.RamPage, Flags = (ulong)flags, PageOffset = (ulong)(i * PageSize), Block = block };
             if (!zero) Fill(page, i);
             w.WriteRamRecord(item, zero ? default : page);
         }

@@ -44,7 +44,10 @@ public class IterativeSectionTests
         Assert.Equal([45L, 53, 1048640, 1048651, 1048659], part.Select(x => x.Item.Offset));
         Assert.Equal([8L, 8 + 3 + 0x100000, 11, 8, 8], part.Select(x => x.Item.Length));
         Assert.Equal([0x04ul, 0x01, 0x09, 0x04, 0x02], part.Select(x => x.Item.Flags));
-        Assert.Equal([0ul, 0, 2048, 50], part.Take(4).Select(x => x.Item.Address));
+        Assert.Equal(0ul, part[0].Item.Progress);
+        Assert.Equal([0ul, 2048], part.Skip(1).Take(2).Select(x => x.Item.Sector));
+        Assert.Equal(50ul, part[3].Item.Progress);
+        Assert.Equal(0ul, part[3].Item.Sector); // a percentage, not a sector
         Assert.Equal(11, part[1].Item.DataOffset);
         Assert.Equal(0x100000, part[1].Item.DataLength);
         Assert.Equal(Chunk, part[1].Data);
@@ -52,7 +55,7 @@ public class IterativeSectionTests
 
         var end = recs[5].Items;
         Assert.Equal([IterativeItemKind.BlockProgress, IterativeItemKind.BlockEos], end.Select(x => x.Item.Kind));
-        Assert.Equal(100ul, end[0].Item.Address);
+        Assert.Equal(100ul, end[0].Item.Progress);
         Assert.Equal(1048698, recs[^1].RecordOffset);
     }
 
@@ -212,21 +215,22 @@ public class IterativeSectionTests
         Assert.Equal(IterativeItemKind.HtabHeader, start.Kind);
         Assert.Equal(32, start.Offset);
         Assert.Equal(4, start.Length);
-        Assert.Equal(21ul, start.Address);
+        Assert.Equal(21u, start.HtabShift);
 
         var part = recs[3].Items;
         Assert.Equal([IterativeItemKind.HtabHeader, IterativeItemKind.HtabChunk, IterativeItemKind.HtabEnd], part.Select(x => x.Item.Kind));
         Assert.Equal([46L, 50, 90], part.Select(x => x.Item.Offset));
         Assert.Equal([4L, 40, 8], part.Select(x => x.Item.Length));
-        Assert.Equal(0ul, part[0].Item.Address);
-        Assert.Equal(8ul, part[1].Item.Address);
+        Assert.Equal(0u, part[0].Item.HtabShift);
+        Assert.Equal(8u, part[1].Item.HpteIndex);
+        Assert.Equal(0u, part[1].Item.HtabShift);
         Assert.Equal(8, part[1].Item.DataOffset);
         Assert.Equal(32, part[1].Item.DataLength);
         Assert.Equal(Pattern(32, 5), part[1].Data);
 
         var end = Assert.Single(recs[5].Items).Item;
         Assert.Equal(IterativeItemKind.HtabHeader, end.Kind);
-        Assert.Equal(0xFFFFFFFFul, end.Address);
+        Assert.Equal(0xFFFFFFFFu, end.HtabShift);
         Assert.Equal(112, recs[6].RecordOffset);
         WireReader.AssertCopyIdentical(HtabStream());
     }
@@ -260,7 +264,7 @@ public class IterativeSectionTests
         var more = part[0].Item;
         Assert.Equal(63, more.Offset);
         Assert.Equal(20, more.Length);
-        Assert.Equal(0x10ul, more.Address);
+        Assert.Equal(0x10ul, more.Frame);
         Assert.Equal(16, more.DataOffset);
         Assert.Equal(4, more.DataLength);
         Assert.Equal("06060606", Convert.ToHexString(part[0].Data));

@@ -73,7 +73,8 @@ public class RamTests
             start.Select(i => i.Kind));
         Assert.Equal([78L, 86, 101, 116, 124], start.Select(i => i.Offset));
         Assert.Equal([8L, 15, 15, 8, 8], start.Select(i => i.Length));
-        Assert.Equal(0x3000ul, start[0].Address);
+        Assert.Equal(0x3000ul, start[0].MemSize);
+        Assert.Equal(0ul, start[0].PageOffset); // the number is a total here, not an offset
         Assert.Equal(0x4ul, start[0].Flags);
         Assert.Equal("pc.ram", start[1].Block!.Name);
         Assert.Equal(0x2000ul, start[1].Block!.UsedLength);
@@ -91,7 +92,7 @@ public class RamTests
         Assert.Equal(142, zero.Offset);
         Assert.Equal(16, zero.Length);
         Assert.Equal(0x2ul, zero.Flags);
-        Assert.Equal(0ul, zero.Address);
+        Assert.Equal(0ul, zero.PageOffset);
         Assert.Equal("pc.ram", zero.Block!.Name);
         Assert.Equal(15, zero.DataOffset);
         Assert.Equal(1, zero.DataLength);
@@ -100,7 +101,7 @@ public class RamTests
         Assert.Equal(158, page.Offset);
         Assert.Equal(4104, page.Length);
         Assert.Equal(0x28ul, page.Flags);
-        Assert.Equal(0x1000ul, page.Address);
+        Assert.Equal(0x1000ul, page.PageOffset);
         Assert.Equal("pc.ram", page.Block!.Name);
         Assert.Equal(8, page.DataOffset);
         Assert.Equal(4096, page.DataLength);
@@ -115,7 +116,7 @@ public class RamTests
         Assert.Equal([4280L, 4296, 4304, 8415, 8424], p2.Select(x => x.Item.Offset));
         var x = p2[0].Item;
         Assert.Equal("pc.ram", x.Block!.Name);
-        Assert.Equal(0x1000ul, x.Address);
+        Assert.Equal(0x1000ul, x.PageOffset);
         Assert.Equal(0x60ul, x.Flags);
         Assert.Equal(11, x.DataOffset);
         Assert.Equal(5, x.DataLength);
@@ -295,7 +296,7 @@ public class RamTests
         var z = recs.Single(x => x.Type == RecordType.SectionPart).Items[0].Item;
         Assert.Equal(IterativeItemKind.RamZero, z.Kind);
         Assert.Equal(0x5A, z.FillByte);
-        Assert.Equal(0x1000ul, z.Address);
+        Assert.Equal(0x1000ul, z.PageOffset);
         WireReader.AssertCopyIdentical(data, Page4K);
     }
 
@@ -331,7 +332,7 @@ public class RamTests
             [IterativeItemKind.RamPage, IterativeItemKind.RamPage, IterativeItemKind.RamPage, IterativeItemKind.RamPage, IterativeItemKind.RamEos],
             part.Select(x => x.Item.Kind));
         Assert.Equal([61L, 1100, 2132, 3164, 4196], part.Select(x => x.Item.Offset));
-        Assert.Equal([0ul, 0x400, 0x800, 0xC00, 0], part.Select(x => x.Item.Address));
+        Assert.Equal([0ul, 0x400, 0x800, 0xC00, 0], part.Select(x => x.Item.PageOffset));
         Assert.Equal([1039L, 1032, 1032, 1032, 8], part.Select(x => x.Item.Length));
         Assert.All(part.Take(4), x => Assert.Equal(1024, x.Item.DataLength));
         Assert.Equal(Enumerable.Repeat((byte)0xA3, 1024), part[2].Data);
@@ -393,7 +394,7 @@ public class RamTests
     {
         // §11.3 Verified example: 0000000000000002 06 "pc.ram" 00 = zero page at offset 0 of pc.ram.
         var block = new RamBlock { Name = "pc.ram", NameBytes = "pc.ram"u8.ToArray(), UsedLength = 0x1000 };
-        var item = new IterativeItem { Kind = IterativeItemKind.RamZero, Flags = 0x02, Address = 0, Block = block, FillByte = 0 };
+        var item = new IterativeItem { Kind = IterativeItemKind.RamZero, Flags = 0x02, PageOffset = 0, Block = block, FillByte = 0 };
         using var ms = new MemoryStream();
         using (var w = new VmStateWriter(ms, leaveOpen: true))
         {

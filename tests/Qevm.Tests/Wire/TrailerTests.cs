@@ -109,7 +109,7 @@ public class TrailerTests
         Assert.DoesNotContain(r.Diagnostics, d => d.Message.Contains("inferred", StringComparison.Ordinal));
         var end = recs.Single(x => x.Type == RecordType.SectionEnd).Items;
         Assert.Equal([IterativeItemKind.RamPage, IterativeItemKind.RamZero, IterativeItemKind.RamEos], end.Select(x => x.Item.Kind));
-        Assert.Equal([0x400ul, 0, 0], end.Select(x => x.Item.Address));
+        Assert.Equal([0x400ul, 0, 0], end.Select(x => x.Item.PageOffset));
         Assert.Equal(1039, end[0].Item.Length);
         Assert.Equal(Pattern(1024, 6), end[0].Data);
         WireReader.AssertCopyIdentical(data);
