@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Iterative;
 
 /// <summary>
 /// The format of one kind of iterative section's data (QEMU's <c>SaveVMHandlers.load_state</c>): parses the record

@@ -1,4 +1,9 @@
-namespace Qevm;
+using Qevm.Iterative.Block;
+using Qevm.Iterative.DirtyBitmap;
+using Qevm.Iterative.Htab;
+using Qevm.Iterative.Opaque;
+using Qevm.Iterative.StorageAttributes;
+namespace Qevm.Iterative;
 
 /// <summary>
 /// The iterative section formats Qevm parses, by the idstr their handler registers with

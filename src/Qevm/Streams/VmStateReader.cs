@@ -40,14 +40,14 @@ public sealed partial class VmStateReader : IDisposable
         _stream = input;
         _leaveOpen = leaveOpen;
         _options = options ?? new VmStateReaderOptions();
-        if (_options.PageSize is { } ps) SetPageSize(ps, "option");
+        if (_options.PageSize is { } ps) SetPageSize(ps, PageSizeSource.Option);
         if (input.CanSeek && _options.ReadTrailerFirst)
         {
             long origin = input.Position;
             OwnTrailer = TrailerLocator.TryLocate(input, origin, input.Length - origin, _options.MaxRecordLength);
             input.Position = origin;
             // A page size that cannot be one (a damaged trailer) is not used.
-            if (OwnTrailer?.PageSize is { } tps && PageSize == 0 && IsPageSize(tps)) SetPageSize(tps, "trailer");
+            if (OwnTrailer?.PageSize is { } tps && PageSize == 0 && IsPageSize(tps)) SetPageSize(tps, PageSizeSource.Trailer);
         }
         _description = OwnTrailer ?? (ISchemaSource?)_options.Description ?? _options.Schema;
         _in = InputCursor.Open(input, _options.MaxRecordLength, _options.MemoryMap);
@@ -101,8 +101,8 @@ public sealed partial class VmStateReader : IDisposable
     /// <summary>Target page size (0 while unknown).</summary>
     public int PageSize { get; private set; }
 
-    /// <summary>Where <see cref="PageSize"/> came from: option, configuration, trailer, postcopy-advise, inferred.</summary>
-    public string? PageSizeSource { get; private set; }
+    /// <summary>Where <see cref="PageSize"/> came from.</summary>
+    public PageSizeSource PageSizeSource { get; private set; }
 
     /// <summary>The RAM blocks of the last <c>MEM_SIZE</c> list.</summary>
     public IReadOnlyList<RamBlock> RamBlocks => _ram is { } ram ? ram.Blocks : [];
@@ -335,7 +335,7 @@ public sealed partial class VmStateReader : IDisposable
         {
             if (bits is < 8 or > 24)
                 throw new VmStateFormatException(VmStateError.BadConfiguration, offset, "target-page-bits between 8 and 24", bits.ToString(CultureInfo.InvariantCulture));
-            SetPageSize(1 << (int)bits, "configuration");
+            SetPageSize(1 << (int)bits, PageSizeSource.Configuration);
         }
         RecordType = RecordType.Configuration;
         PayloadOffset = offset + 1;
@@ -375,7 +375,7 @@ public sealed partial class VmStateReader : IDisposable
                 {
                     _postcopySummary = BinaryPrimitives.ReadUInt64BigEndian(payload);
                     ulong tps = BinaryPrimitives.ReadUInt64BigEndian(payload[8..]);
-                    if (PageSize == 0 && tps is >= 256 and <= 1 << 24 && ulong.IsPow2(tps)) SetPageSize((int)tps, "postcopy-advise");
+                    if (PageSize == 0 && tps is >= 256 and <= 1 << 24 && ulong.IsPow2(tps)) SetPageSize((int)tps, PageSizeSource.PostcopyAdvise);
                 }
                 break;
             case MigCommand.RecvBitmap:
@@ -440,7 +440,7 @@ public sealed partial class VmStateReader : IDisposable
 
     private static bool IsPageSize(long size) => size is >= 256 and <= 1 << 24 && long.IsPow2(size);
 
-    internal void SetPageSize(int size, string source)
+    internal void SetPageSize(int size, PageSizeSource source)
     {
         if (size < 256 || size > 1 << 24 || !int.IsPow2(size))
             throw new ArgumentOutOfRangeException(nameof(size), size, "page size must be a power of two between 256 and 16 MiB");

@@ -127,7 +127,7 @@ public sealed class StreamInfo
         var warnings = new List<Diagnostic>(r.Diagnostics);
         if (ram is not null)
         {
-            if (r.PageSizeSource is "configuration" or "trailer" or "option" or "postcopy-advise") ram.PageSize = r.PageSize;
+            if (r.PageSizeSource is PageSizeSource.Configuration or PageSizeSource.Trailer or PageSizeSource.Option or PageSizeSource.PostcopyAdvise) ram.PageSize = r.PageSize;
             else if (r.OwnTrailer?.PageSize is { } tps && tps is >= 256 and <= 1 << 24 && int.IsPow2(tps)) ram.PageSize = tps;
             else if (r.PageSize != 0) ram.PageSize = r.PageSize;
             else

@@ -21,7 +21,7 @@ public sealed class LibraryExampleTests
                     Console.WriteLine($"{reader.Section!.Idstr} #{reader.Section.InstanceId}: {reader.PayloadLength} bytes at {reader.PayloadOffset}");
                 else if (reader.RecordType == RecordType.SectionPart && reader.Section!.Idstr == "ram")
                     while (reader.ReadItem())
-                        if (reader.Item.Kind == IterativeItemKind.RamPage) { /* reader.ItemData: the page */ }
+                        if (reader.Item.Kind == IterativeItemKind.RamPage) { /* reader.Item.Block, .PageOffset; reader.ItemData */ }
             }
         }
 

@@ -48,7 +48,7 @@ public class CommandTests
         Assert.Equal(115, recs[^1].RecordOffset);
         // §11.7 item 3: the 16-byte POSTCOPY_ADVISE gives the target page size.
         Assert.Equal(8192, r.PageSize);
-        Assert.Equal("postcopy-advise", r.PageSizeSource);
+        Assert.Equal(PageSizeSource.PostcopyAdvise, r.PageSizeSource);
     }
 
     [Fact]

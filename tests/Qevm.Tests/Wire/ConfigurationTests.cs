@@ -57,7 +57,7 @@ public class ConfigurationTests
         Assert.Equal("virt-7.2", r.Configuration!.Machine);
         Assert.Equal(bits, r.Configuration.TargetPageBits);
         Assert.Equal(pageSize, r.PageSize);
-        Assert.Equal("configuration", r.PageSizeSource);
+        Assert.Equal(PageSizeSource.Configuration, r.PageSizeSource);
         Assert.Equal([("configuration/target-page-bits", 1u)], r.Configuration.SubsectionOrder);
         Assert.Equal(61, recs[2].RecordOffset);
         WireReader.AssertCopyIdentical(data);

@@ -1,3 +1,8 @@
+using Qevm.Iterative.Block;
+using Qevm.Iterative.DirtyBitmap;
+using Qevm.Iterative.Htab;
+using Qevm.Iterative.Opaque;
+using Qevm.Iterative.StorageAttributes;
 namespace Qevm.Tests.Wire;
 
 /// <summary>The table of iterative section formats by idstr (§11, §12).</summary>

@@ -324,7 +324,7 @@ public class RamTests
         using var r = new VmStateReader(new NonSeekableStream(OneKiBPages()));
         var recs = WireReader.ReadAll(r);
         Assert.Equal(1024, r.PageSize);
-        Assert.Equal("inferred", r.PageSizeSource);
+        Assert.Equal(PageSizeSource.Inferred, r.PageSizeSource);
         Assert.Contains(r.Diagnostics, d => d.Offset == 61 && d.Message == "RAM page size inferred from the first page record: 1024");
         Assert.False(r.HasFooters);
         var part = recs.Single(x => x.Type == RecordType.SectionPart).Items;

@@ -47,7 +47,7 @@ public class TrailerTests
         // §11.7 item 1: the trailer's page_size, known before any record is read.
         Assert.NotNull(r.OwnTrailer);
         Assert.Equal(4096, r.PageSize);
-        Assert.Equal("trailer", r.PageSizeSource);
+        Assert.Equal(PageSizeSource.Trailer, r.PageSizeSource);
         Assert.Equal(38, r.OwnTrailer.Offset);
 
         var recs = WireReader.ReadAll(r);
@@ -105,7 +105,7 @@ public class TrailerTests
         using var r = WireReader.Open(data);
         var recs = WireReader.ReadAll(r);
         Assert.Equal(1024, r.PageSize);
-        Assert.Equal("trailer", r.PageSizeSource);
+        Assert.Equal(PageSizeSource.Trailer, r.PageSizeSource);
         Assert.DoesNotContain(r.Diagnostics, d => d.Message.Contains("inferred", StringComparison.Ordinal));
         var end = recs.Single(x => x.Type == RecordType.SectionEnd).Items;
         Assert.Equal([IterativeItemKind.RamPage, IterativeItemKind.RamZero, IterativeItemKind.RamEos], end.Select(x => x.Item.Kind));

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 
-namespace Qevm;
+namespace Qevm.Iterative.Block;
 
 /// <summary>(7.2) <c>block</c>: block migration's chunks, progress and end records (§12.1, migration/block.c).</summary>
 internal sealed class BlockHandler : IIterativeHandler

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 
-namespace Qevm;
+namespace Qevm.Iterative.DirtyBitmap;
 
 /// <summary><c>dirty-bitmap</c>: chunks of persistent block dirty bitmaps (§12.2, migration/block-dirty-bitmap.c).</summary>
 internal sealed class DirtyBitmapHandler : IIterativeHandler

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Qevm;
+namespace Qevm.Iterative.Htab;
 
 /// <summary><c>spapr/htab</c>: the PPC hashed page table, a be32 header then chunks of HPTEs (§12.3, hw/ppc/spapr.c).</summary>
 internal sealed class HtabHandler : IIterativeHandler

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Qevm;
+namespace Qevm.Iterative.Opaque;
 
 /// <summary>
 /// Data of an iterative handler Qevm has no format for (VFIO's device data): one opaque item up to the section's

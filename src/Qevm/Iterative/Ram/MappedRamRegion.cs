@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 
-namespace Qevm;
+namespace Qevm.Iterative.Ram;
 
 /// <summary>
 /// (10.0) Where a mapped-ram region's parts are (§11.6), as offsets relative to the region's start: the bitmap,

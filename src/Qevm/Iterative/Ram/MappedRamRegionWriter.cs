@@ -1,4 +1,4 @@
-namespace Qevm;
+namespace Qevm.Iterative.Ram;
 
 /// <summary>
 /// Writes a mapped-ram region (§11.6) as its parts at their offsets: what lies between them stays a hole, as in the

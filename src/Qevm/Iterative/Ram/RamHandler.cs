@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Numerics;
 using System.Text;
 
-namespace Qevm;
+namespace Qevm.Iterative.Ram;
 
 /// <summary>
 /// <c>ram</c> (§11, migration/ram.c): the MEM_SIZE block list, page records and their end marker, and (10.0)
@@ -218,12 +218,12 @@ internal sealed class RamHandler : IIterativeHandler
                 || (k is (ulong)RamFlags.Zero or (ulong)RamFlags.Page && input.Ensure(headerLength + size + 9));
             if (plausible)
             {
-                r.SetPageSize(size, "inferred");
+                r.SetPageSize(size, PageSizeSource.Inferred);
                 r.AddDiagnostic(new Diagnostic(input.Position, string.Create(CultureInfo.InvariantCulture, $"RAM page size inferred from the first page record: {size}")));
                 return size;
             }
         }
-        r.SetPageSize(4096, "assumed");
+        r.SetPageSize(4096, PageSizeSource.Assumed);
         r.AddDiagnostic(new Diagnostic(input.Position, "RAM page size unknown: assuming 4096"));
         return 4096;
     }

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 
-namespace Qevm;
+namespace Qevm.Iterative.StorageAttributes;
 
 /// <summary><c>s390-storage_attributes</c>: CMMA attribute bytes per guest frame (§12.4, hw/s390x/s390-stattrib.c).</summary>
 internal sealed class StorageAttributesHandler : IIterativeHandler
