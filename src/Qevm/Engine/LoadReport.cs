@@ -4,11 +4,17 @@ namespace Qevm.Engine;
 public sealed class LoadReport
 {
     /// <summary>Entries whose section was loaded, in stream order.</summary>
-    public List<SaveStateEntry> Loaded { get; } = [];
+    public IReadOnlyList<SaveStateEntry> Loaded => LoadedList;
 
     /// <summary>Sections skipped because no device matches (only with <see cref="LoadOptions.SkipUnknownSections"/>).</summary>
-    public List<SectionHeader> Skipped { get; } = [];
+    public IReadOnlyList<SectionHeader> Skipped => SkippedList;
 
     /// <summary>Warnings QEMU also prints without failing (e.g. "Expected vmdescription section, but got 0").</summary>
-    public List<Diagnostic> Warnings { get; } = [];
+    public IReadOnlyList<Diagnostic> Warnings => WarningsList;
+
+    internal List<SaveStateEntry> LoadedList { get; } = [];
+
+    internal List<SectionHeader> SkippedList { get; } = [];
+
+    internal List<Diagnostic> WarningsList { get; } = [];
 }

@@ -73,7 +73,7 @@ internal static class Loadvm
                 case RecordType.SectionFooter:
                     // The reader checked the footer's id against the header's (check_section_footer).
                     if (!options.SectionFooters) throw UnknownType(r.RecordOffset, 0x7E);
-                    if (_awaitingFooter is { } done) Report.Loaded.Add(done.Entry);
+                    if (_awaitingFooter is { } done) Report.LoadedList.Add(done.Entry);
                     _awaitingFooter = null;
                     return false;
                 case RecordType.SectionFull or RecordType.SectionStart or RecordType.SectionPart or RecordType.SectionEnd:
@@ -106,7 +106,7 @@ internal static class Loadvm
                     {
                         // Delimited by the reader (footers, or a schema); passed over.
                         _bySectionId.Remove(h.SectionId);
-                        Report.Skipped.Add(h);
+                        Report.SkippedList.Add(h);
                         return;
                     }
                     throw new VmStateFormatException(VmStateError.UnknownDevice, r.RecordOffset, "a section of a registered device", $"'{h.Idstr}' #{h.InstanceId}",
@@ -168,7 +168,7 @@ internal static class Loadvm
             }
             else
             {
-                Report.Loaded.Add(entry);
+                Report.LoadedList.Add(entry);
             }
         }
 
@@ -215,9 +215,9 @@ internal static class Loadvm
                 trailer = true;
             }
             foreach (var d in r.Diagnostics)
-                if (d.Message.StartsWith("Expected vmdescription section", StringComparison.Ordinal)) Report.Warnings.Add(d);
+                if (d.Kind == DiagnosticKind.NoTrailer) Report.WarningsList.Add(d);
             if (!trailer && Report.Warnings.Count == 0)
-                Report.Warnings.Add(new Diagnostic(at, "Expected vmdescription section, but got 0"));
+                Report.WarningsList.Add(new Diagnostic(at, "Expected vmdescription section, but got 0") { Kind = DiagnosticKind.NoTrailer });
         }
     }
 

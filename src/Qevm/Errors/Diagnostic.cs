@@ -1,6 +1,10 @@
 namespace Qevm.Errors;
 
-/// <summary>A finding that does not make the stream invalid (QEMU loads it), e.g. a missing trailer.</summary>
-/// <param name="Offset">Absolute offset the finding is about.</param>
-/// <param name="Message">What was noticed, in QEMU's words where QEMU prints a warning.</param>
-public sealed record Diagnostic(long Offset, string Message);
+/// <summary>A finding QEMU accepts (a warning), with the offset it concerns.</summary>
+/// <param name="Offset">Absolute offset in the stream.</param>
+/// <param name="Message">The warning, in QEMU's words where QEMU prints one.</param>
+public sealed record Diagnostic(long Offset, string Message)
+{
+    /// <summary>What the warning is about.</summary>
+    public DiagnosticKind Kind { get; init; }
+}

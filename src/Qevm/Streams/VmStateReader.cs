@@ -160,7 +160,7 @@ public sealed partial class VmStateReader : IDisposable
                 if (!_in.AtEnd)
                 {
                     IgnoredDataOffset = _in.Position;
-                    _diagnostics.Add(new Diagnostic(_in.Position, "bytes after the JSON trailer (ignored by QEMU)"));
+                    _diagnostics.Add(new Diagnostic(_in.Position, "bytes after the JSON trailer (ignored by QEMU)") { Kind = DiagnosticKind.AfterTrailer });
                 }
                 _phase = Phase.Done;
                 return false;
@@ -415,7 +415,7 @@ public sealed partial class VmStateReader : IDisposable
         if (b != 0x06)
         {
             IgnoredDataOffset = offset;
-            _diagnostics.Add(new Diagnostic(offset, string.Create(CultureInfo.InvariantCulture, $"Expected vmdescription section, but got {b}")));
+            _diagnostics.Add(new Diagnostic(offset, string.Create(CultureInfo.InvariantCulture, $"Expected vmdescription section, but got {b}")) { Kind = DiagnosticKind.NoTrailer });
             _phase = Phase.Done;
             return false;
         }

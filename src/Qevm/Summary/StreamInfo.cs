@@ -12,7 +12,7 @@ public sealed class StreamInfo
     public uint Version { get; private set; }
 
     /// <summary><c>migration</c> when the stream has a configuration section, a START section or a trailer; else <c>device-state</c>.</summary>
-    public StreamKind Kind => Configuration is not null || Trailer is not null || Sections.Exists(s => s.Type == RecordType.SectionStart) ? StreamKind.Migration : StreamKind.DeviceState;
+    public StreamKind Kind => Configuration is not null || Trailer is not null || _sections.Exists(s => s.Type == RecordType.SectionStart) ? StreamKind.Migration : StreamKind.DeviceState;
 
     /// <summary>Whether sections are closed by footers.</summary>
     public bool Footers { get; private set; }
@@ -27,10 +27,14 @@ public sealed class StreamInfo
     public long ConfigurationLength { get; private set; }
 
     /// <summary>Commands in stream order.</summary>
-    public List<CommandInfo> Commands { get; } = [];
+    public IReadOnlyList<CommandInfo> Commands => _commands;
+
+    private readonly List<CommandInfo> _commands = [];
 
     /// <summary>Section records in stream order.</summary>
-    public List<SectionInfo> Sections { get; } = [];
+    public IReadOnlyList<SectionInfo> Sections => _sections;
+
+    private readonly List<SectionInfo> _sections = [];
 
     /// <summary>Offset of the EOF byte.</summary>
     public long EofOffset { get; private set; } = -1;
@@ -89,7 +93,7 @@ public sealed class StreamInfo
                     info.ConfigurationLength = r.PayloadLength;
                     break;
                 case RecordType.Command:
-                    info.Commands.Add(new CommandInfo(r.RecordOffset, r.Command, MigCommands.Name(r.Command), (int)r.PayloadLength,
+                    info._commands.Add(new CommandInfo(r.RecordOffset, r.Command, MigCommands.Name(r.Command), (int)r.PayloadLength,
                         Convert.ToHexStringLower(r.Payload)));
                     break;
                 case RecordType.SectionFooter:
@@ -99,7 +103,7 @@ public sealed class StreamInfo
                 case RecordType.SectionStart or RecordType.SectionPart or RecordType.SectionEnd or RecordType.SectionFull:
                     var h = r.Section!;
                     open = new SectionInfo(r.RecordType, h, r.RecordOffset, r.PayloadOffset) { PayloadLength = r.PayloadLength };
-                    info.Sections.Add(open);
+                    info._sections.Add(open);
                     if (r.RecordType != RecordType.SectionFull)
                     {
                         bool isRam = h.Idstr == "ram";
@@ -133,9 +137,9 @@ public sealed class StreamInfo
             else
             {
                 ram.PageSize = 4096;
-                warnings.Add(new Diagnostic(0, "RAM page size unknown (no target-page-bits subsection, no trailer): assuming 4096"));
+                warnings.Add(new Diagnostic(0, "RAM page size unknown (no target-page-bits subsection, no trailer): assuming 4096") { Kind = DiagnosticKind.PageSizeGuessed });
             }
-            ram.MappedRam = ram.Blocks.Exists(b => b.MappedRam is not null);
+            ram.MappedRam = ram.Blocks.Any(b => b.MappedRam is not null);
         }
         info.Ram = ram;
         info.Warnings = warnings;
@@ -293,7 +297,7 @@ public sealed class RamInfo
     public int PageSize { get; set; }
 
     /// <summary>The blocks of the MEM_SIZE list.</summary>
-    public List<RamBlock> Blocks { get; set; } = [];
+    public IReadOnlyList<RamBlock> Blocks { get; internal set; } = [];
 
     /// <summary>ZERO records.</summary>
     public long ZeroPages { get; private set; }

@@ -16,13 +16,6 @@ public sealed record TargetFinding(long Offset, string Record, string QemuMessag
 /// </summary>
 public static class TargetCheck
 {
-    /// <summary>The findings for <paramref name="info"/> against <paramref name="target"/>; <paramref name="machine"/> overrides the target's machine.</summary>
-    public static List<TargetFinding> Check(StreamInfo info, ISchemaSource target, string? machine = null)
-    {
-        ArgumentNullException.ThrowIfNull(target);
-        return [.. Verdict(info, CheckTarget.From(target), machine).Findings];
-    }
-
     /// <summary>
     /// The findings for <paramref name="info"/> against <paramref name="target"/>, and what the target gives nothing to
     /// check against; <paramref name="machine"/> overrides the target's machine type.

@@ -150,7 +150,7 @@ public class TrailerTests
         using var r = WireReader.Open(data);
         var recs = WireReader.ReadAll(r);
         Assert.Equal([RecordType.FileHeader, RecordType.Eof], WireReader.Types(recs));
-        Assert.Equal(new Diagnostic(9, message), Assert.Single(r.Diagnostics));
+        Assert.Equal(new Diagnostic(9, message) { Kind = DiagnosticKind.NoTrailer }, Assert.Single(r.Diagnostics));
         Assert.False(r.Read());
 
         // The copier would drop these bytes, so it refuses.

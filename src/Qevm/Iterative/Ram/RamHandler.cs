@@ -219,12 +219,12 @@ internal sealed class RamHandler : IIterativeHandler
             if (plausible)
             {
                 r.SetPageSize(size, PageSizeSource.Inferred);
-                r.AddDiagnostic(new Diagnostic(input.Position, string.Create(CultureInfo.InvariantCulture, $"RAM page size inferred from the first page record: {size}")));
+                r.AddDiagnostic(new Diagnostic(input.Position, string.Create(CultureInfo.InvariantCulture, $"RAM page size inferred from the first page record: {size}")) { Kind = DiagnosticKind.PageSizeGuessed });
                 return size;
             }
         }
         r.SetPageSize(4096, PageSizeSource.Assumed);
-        r.AddDiagnostic(new Diagnostic(input.Position, "RAM page size unknown: assuming 4096"));
+        r.AddDiagnostic(new Diagnostic(input.Position, "RAM page size unknown: assuming 4096") { Kind = DiagnosticKind.PageSizeGuessed });
         return 4096;
     }
 }
