@@ -75,7 +75,7 @@ public sealed class SchemaCatalogue : ISchemaSource
         foreach (var h in headers)
         {
             if (!trailer.TryGetDevice(h.Idstr, h.InstanceId, out var device)) continue;
-            string name = device.TryGetProperty("vmsd_name", out var vn) && vn.GetString() is { } s ? s : h.Idstr;
+            string name = device.TryGetProperty("vmsd_name", out var vn) && vn.ValueKind == JsonValueKind.String && vn.GetString() is { } s ? s : h.Idstr;
             Add(name, h.VersionId, VariantOf(device), (h.Idstr, h.InstanceId, h.SectionId, source));
             n++;
         }

@@ -16,7 +16,7 @@ public sealed class Trailer : ISchemaSource
         Offset = offset;
         Json = json;
         Root = root;
-        if (root.TryGetProperty("page_size", out var ps) && ps.TryGetInt32(out var p)) PageSize = p;
+        if (root.TryGetProperty("page_size", out var ps) && ps.ValueKind == JsonValueKind.Number && ps.TryGetInt32(out var p)) PageSize = p;
         var at = new JsonCursor(root, "$", VmStateError.BadTrailer, Math.Max(0, offset));
         if (at.TryGet("devices", out var devices) && devices.Kind == JsonValueKind.Array)
         {
@@ -25,7 +25,7 @@ public sealed class Trailer : ISchemaSource
                 var d = device.Element;
                 if (d.ValueKind != JsonValueKind.Object || !device.TryGet("name", out var n) || n.Kind != JsonValueKind.String)
                     continue;
-                uint inst = d.TryGetProperty("instance_id", out var i) && i.TryGetUInt32(out var iv) ? iv : 0;
+                uint inst = d.TryGetProperty("instance_id", out var i) && i.ValueKind == JsonValueKind.Number && i.TryGetUInt32(out var iv) ? iv : 0;
                 var key = (n.String(), inst);
                 _order.Add(key);
                 _byKey.TryAdd(key, d);

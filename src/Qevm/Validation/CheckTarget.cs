@@ -62,7 +62,7 @@ public sealed class CheckTarget
                 var fromTrailer = new Dictionary<(string, uint), uint?>();
                 foreach (var (idstr, instance) in t.Devices)
                     fromTrailer.TryAdd((idstr, instance), t.TryGetDevice(idstr, instance, out var entry) && entry.TryGetProperty("vmsd_name", out _)
-                        && entry.TryGetProperty("version", out var v) && v.TryGetUInt32(out var version) ? version : null);
+                        && entry.TryGetProperty("version", out var v) && v.ValueKind == System.Text.Json.JsonValueKind.Number && v.TryGetUInt32(out var version) ? version : null);
                 return new CheckTarget(t.SourceName, "trailer JSON", null, fromTrailer, null);
             default:
                 return new CheckTarget(source.SourceName, "schema", null, null, null);
