@@ -38,7 +38,7 @@ public static class StateEditor
                 var section = FindSection(dump, path);
                 throw new ArgumentException(section is { Root: null }
                     ? $"{path}: section {section.Path} has no description that fits its bytes (a schema would help)"
-                    : $"{path}: no such field (the paths are those `qevm dump` prints)");
+                    : $"{path}: no such field (the paths are those a dump of the stream shows)");
             }
             var (s, v) = resolved.Value;
             // Parse on a copy first: a bad value must not leave a half-edited tree behind.

@@ -287,9 +287,9 @@ public sealed partial class VmStateReader : IDisposable
         {
             long subOffset = offset + pos;
             int nlen = _in.Peek(pos + 2)[pos + 1];
-            var name = Encoding.Latin1.GetString(_in.Peek(pos + 2 + nlen).Slice(pos + 2, nlen));
-            uint version = BinaryPrimitives.ReadUInt32BigEndian(_in.Peek(pos + 2 + nlen + 4)[(pos + 2 + nlen)..]);
-            pos += 2 + nlen + 4;
+            SubsectionHeader.TryRead(_in.Peek(pos + 6 + nlen)[pos..], out var nameBytes8, out uint version, out int headerLength);
+            var name = Encoding.Latin1.GetString(nameBytes8);
+            pos += headerLength;
             order.Add((name, version));
             switch (name)
             {

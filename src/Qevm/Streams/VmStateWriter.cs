@@ -49,9 +49,9 @@ public sealed class VmStateWriter : IDisposable
         ];
         foreach (var (sub, version) in order)
         {
-            WriteByte(0x05);
-            WriteString8(System.Text.Encoding.Latin1.GetBytes(sub));
-            WriteBe32(version);
+            var head = new System.Buffers.ArrayBufferWriter<byte>(6 + sub.Length);
+            SubsectionHeader.Write(head, sub, version);
+            WriteRaw(head.WrittenSpan);
             switch (sub)
             {
                 case "configuration/target-page-bits":
