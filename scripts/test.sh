@@ -20,9 +20,10 @@ else
   echo "could not unpack QEMU 10 (the tests that need it will fail)"
 fi
 
-# libvirt (the container tests run `virsh save` with libvirtd as root) and the compressors they compare with.
+# libvirt (the container tests run `virsh save` with libvirtd as root), the compressors they compare with, and
+# zsh and fish, whose completion the tests load.
 missing=""
-for prog in libvirtd:libvirt-daemon-system virsh:libvirt-clients zstd:zstd xz:xz-utils bzip2:bzip2 gzip:gzip; do
+for prog in libvirtd:libvirt-daemon-system virsh:libvirt-clients zstd:zstd xz:xz-utils bzip2:bzip2 gzip:gzip zsh:zsh fish:fish; do
   command -v "${prog%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${prog%%:*}" ] || missing="$missing ${prog#*:}"
 done
 if [ -n "$missing" ]; then

@@ -12,7 +12,7 @@ internal static class CheckCommand
         var json = new Option<bool>("--json") { Description = "print the verdict as JSON" };
         var schema = SchemaOption.Create();
         var target = new Option<string?>("--target") { Description = "predict whether this QEMU loads the file: a stream it wrote, a catalogue harvested from its streams, its trailer JSON or its -dump-vmstate output" };
-        var machine = new Option<string?>("--machine") { Description = "the target's machine type (default: from the target)" };
+        var machine = new Option<string?>("--machine") { HelpName = "NAME", Description = "the target's machine type (default: from the target)" };
         var cmd = new Command("check", "Validate a stream; one line saying where and why when it is invalid") { file, json, schema, target, machine };
         cmd.SetAction(pr => CommandRunner.Run(output, () =>
         {

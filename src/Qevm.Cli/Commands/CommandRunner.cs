@@ -48,16 +48,22 @@ internal static class CommandRunner
         });
         root.Options.Add(new Option<string?>("--snapshot")
         {
+            HelpName = "ID|NAME",
             Description = "the internal snapshot (ID or name) of a qcow2 image whose VM state to read",
             Recursive = true,
         });
     }
 
     /// <summary><c>--compress FORMAT</c> for commands that write a stream.</summary>
-    public static Option<string?> CompressOption() => new("--compress")
+    public static Option<string?> CompressOption()
     {
-        Description = "compression of the written stream: raw, gzip, bzip2, zstd (default: as the input; a libvirt image keeps its header)",
-    };
+        var option = new Option<string?>("--compress")
+        {
+            Description = "compression of the written stream: raw, gzip, bzip2, zstd (default: as the input; a libvirt image keeps its header)",
+        };
+        option.CompletionSources.Add("raw", "gzip", "bzip2", "zstd");
+        return option;
+    }
 
     private static VmStateInputOptions InputOptions(ParseResult pr) => new()
     {

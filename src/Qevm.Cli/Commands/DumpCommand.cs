@@ -12,7 +12,7 @@ internal static class DumpCommand
         var file = CommandRunner.FileArgument();
         var json = new Option<bool>("--json") { Description = "print sections and fields as JSON (paths, types, offsets, sizes, values)" };
         var schemas = SchemaOption.Create();
-        var sections = new Option<string[]>("--section") { Description = "only these sections: IDSTR or IDSTR#INSTANCE (repeatable)" };
+        var sections = new Option<string[]>("--section") { HelpName = "IDSTR[#INSTANCE]", Description = "only these sections: IDSTR or IDSTR#INSTANCE (repeatable)" };
         var format = new Option<string?>("--format") { Description = "analyze: print what QEMU's analyze-migration.py -d state prints" };
         format.AcceptOnlyFromAmong("analyze");
         var cmd = new Command("dump", "Decode every field of every device section") { file, json, schemas, sections, format };
