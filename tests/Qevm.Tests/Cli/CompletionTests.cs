@@ -69,3 +69,30 @@ public sealed class CompletionTests : IDisposable
         Assert.Contains("tcsh", e, StringComparison.Ordinal);
     }
 }
+
+/// <summary>The man page made from the command definitions renders without a groff warning and has every command.</summary>
+public sealed class ManPageTests
+{
+    [Fact]
+    public void ManPage_RendersAndListsEveryCommand()
+    {
+        var (code, page, e) = QevmCli.Run("man");
+        Assert.True(code == 0, e);
+        var path = Path.Combine(Path.GetTempPath(), $"qevm-{Guid.NewGuid():N}.1");
+        File.WriteAllText(path, page);
+        try
+        {
+            var (rc, text, warnings) = ProgramRunner.Run("groff", "-man", "-Tutf8", "-ww", path);
+            Assert.Equal(0, rc);
+            Assert.Equal("", warnings);
+            // Bold and underline come as overstrikes (c BACKSPACE c, _ BACKSPACE c).
+            text = System.Text.RegularExpressions.Regex.Replace(text, ".\b", "");
+            foreach (var command in new[] { "qevm info FILE", "qevm check FILE", "qevm schema harvest", "qevm qmp save-devices", "qevm completion SHELL" })
+                Assert.Contains(command, text.Replace("\u2010", "-", StringComparison.Ordinal), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
