@@ -38,6 +38,7 @@ public static class Program
         root.Subcommands.Add(QmpCommand.Create(output));
         root.Subcommands.Add(SnapshotsCommand.Create(output));
         root.Subcommands.Add(LibvirtXmlCommand.Create(output));
+        root.Subcommands.Add(ReportCommand.Create(output));
         root.Subcommands.Add(CompletionCommand.Create(output, root));
         root.Subcommands.Add(ManCommand.Create(output, root));
         var parse = root.Parse(args);
