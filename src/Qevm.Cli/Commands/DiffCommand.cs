@@ -26,12 +26,17 @@ internal static class DiffCommand
         return cmd;
     }
 
-    // One pass: the device sections and the RAM image together.
-    private static (StateDump, RamImage) Read(ParseResult pr, string path, List<ISchemaSource> sources)
+    // One pass: the device sections and the RAM image together (and whatever else wants the RAM items).
+    internal static (StateDump, RamImage) Read(ParseResult pr, string path, List<ISchemaSource> sources, Action<VmStateReader>? onItem = null)
     {
         using var input = CommandRunner.OpenState(pr, path);
         var ram = new RamImage();
-        var dump = StateDump.Read(input.Stream, sources, ram.Add);
+        var dump = StateDump.Read(input.Stream, sources, r =>
+        {
+            ram.Add(r);
+            onItem?.Invoke(r);
+        });
+        dump.Info.Container = input.Container;
         return (dump, ram);
     }
 

@@ -11,31 +11,43 @@ internal static class ReportCommand
     {
         var file = CommandRunner.FileArgument();
         var outOption = new Option<string>("--output", "-o") { Description = "HTML file to write; - for standard output", Required = true };
+        var diff = new Option<string?>("--diff") { HelpName = "FILE", Description = "also show what differs from this stream (as qevm diff does)" };
         var schema = SchemaOption.Create();
-        var cmd = new Command("report", "Write a self-contained HTML report: container, sections, a RAM map per block, passes, findings") { file, outOption, schema };
+        var cmd = new Command("report", "Write a self-contained HTML report: container, sections, a RAM map per block, passes, findings") { file, outOption, diff, schema };
         cmd.SetAction(pr => CommandRunner.Run(output, () =>
         {
             string path = pr.GetValue(file)!;
             var map = new RamMap();
             StreamInfo? info = null;
             VmStateFormatException? error = null;
-            using (var input = CommandRunner.OpenState(pr, path))
+            StateDiff? difference = null;
+            if (pr.GetValue(diff) is { } other)
             {
+                // Both decoded, as qevm diff reads them (an invalid file is then an error of the command).
+                var sources = SchemaOption.Load(pr, schema);
+                var (dumpA, ramA) = DiffCommand.Read(pr, path, sources, map.Add);
+                var (dumpB, ramB) = DiffCommand.Read(pr, other, sources);
+                info = dumpA.Info;
+                difference = StateDiff.Compare(dumpA, dumpB, ramA, ramB);
+            }
+            else
+            {
+                using var input = CommandRunner.OpenState(pr, path);
                 try
                 {
                     info = StreamInfo.Read(input.Stream, SchemaOption.ReaderOptions(pr, schema), null, map.Add, out _);
+                    info.Container = input.Container;
                 }
                 catch (VmStateFormatException e)
                 {
                     // The page still says what is wrong; the exit code says it too.
                     error = e;
                 }
-                if (info is not null) info.Container = input.Container;
             }
             CommandRunner.WriteOutput(pr.GetValue(outOption)!, o =>
             {
                 using var w = new StreamWriter(o, new UTF8Encoding(false), leaveOpen: true);
-                HtmlReport.Write(w, Path.GetFileName(path), info, map, error);
+                HtmlReport.Write(w, Path.GetFileName(path), info, map, error, difference is null ? null : (Path.GetFileName(pr.GetValue(diff)!), difference));
             });
             if (error is not null) output.Error.WriteLine("qevm: invalid: " + error.Message);
             return error is null ? 0 : Program.InvalidInput;

@@ -13,7 +13,7 @@ internal static class HtmlReport
 {
     private static readonly CultureInfo Ci = CultureInfo.InvariantCulture;
 
-    public static void Write(TextWriter w, string name, StreamInfo? info, RamMap ram, VmStateFormatException? error)
+    public static void Write(TextWriter w, string name, StreamInfo? info, RamMap ram, VmStateFormatException? error, (string Name, StateDiff Diff)? diff = null)
     {
         w.Write("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>qevm report: ");
         w.Write(E(name));
@@ -30,6 +30,7 @@ internal static class HtmlReport
         {
             Summary(w, info);
             Findings(w, info);
+            if (diff is { } d) Differences(w, d.Name, d.Diff);
             Ram(w, info, ram);
             Sections(w, info);
         }
@@ -146,6 +147,19 @@ internal static class HtmlReport
             foreach (var d in info.Warnings) w.Write(string.Create(Ci, $"<li>offset 0x{d.Offset:x}: {E(d.Message)}</li>\n"));
             w.Write("</ul>\n");
         }
+    }
+
+    private static void Differences(TextWriter w, string other, StateDiff diff)
+    {
+        w.Write("<h2>Differences from " + E(other) + "</h2>\n");
+        w.Write(string.Create(Ci, $"<p><span data-k=\"only_in_a\">{diff.OnlyInA.Count}</span> section(s) only here, <span data-k=\"only_in_b\">{diff.OnlyInB.Count}</span> only there, <span data-k=\"fields\">{diff.Fields.Count}</span> value(s) differ, RAM pages differ in <span data-k=\"ram_blocks\">{diff.Ram.Count}</span> block(s).</p>\n"));
+        if (diff.Equal) return;
+        w.Write("<table><tr><th>what</th><th>here</th><th>there</th></tr>\n");
+        foreach (var p in diff.OnlyInA) w.Write("<tr><td>" + E(p) + "</td><td>present</td><td>absent</td></tr>\n");
+        foreach (var p in diff.OnlyInB) w.Write("<tr><td>" + E(p) + "</td><td>absent</td><td>present</td></tr>\n");
+        foreach (var f in diff.Fields) w.Write("<tr><td>" + E(f.Path) + "</td><td>" + E(f.A ?? "(absent)") + "</td><td>" + E(f.B ?? "(absent)") + "</td></tr>\n");
+        foreach (var r in diff.Ram) w.Write(string.Create(Ci, $"<tr><td>RAM {E(r.Block)}</td><td colspan=\"2\">{r.Pages} page(s) differ</td></tr>\n"));
+        w.Write("</table>\n");
     }
 
     private static void Row(TextWriter w, string key, string value) =>

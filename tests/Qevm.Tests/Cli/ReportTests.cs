@@ -85,6 +85,26 @@ public sealed partial class ReportTests : IDisposable
     }
 
     [Fact]
+    public void ReportWithDiff_ShowsWhatQevmDiffFinds()
+    {
+        string a = Path.Combine(CorpusFiles.FixturesDir, "x86-pc", "full.mig");
+        string b = Path.Combine(_dir, "edited.mig");
+        Assert.Equal(0, QevmCli.Run("set", a, "-o", b, "mc146818rtc#0/cmos_index=0x0c", "i8259#1/imr=0x5a").Code);
+        string html = Path.Combine(_dir, "diff.html");
+        var (code, _, err) = QevmCli.Run("report", a, "--diff", b, "-o", html);
+        Assert.True(code == 0, err);
+        var page = File.ReadAllText(html);
+        var shown = DataK().Matches(page).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
+        var diff = JsonNode.Parse(QevmCli.Run("diff", a, b, "--json").Out)!;
+        Assert.Equal(diff["fields"]!.AsArray().Count.ToString(System.Globalization.CultureInfo.InvariantCulture), shown["fields"]);
+        Assert.Equal("2", shown["fields"]);
+        Assert.Equal("0", shown["only_in_a"]);
+        Assert.Equal("0", shown["ram_blocks"]);
+        foreach (var f in diff["fields"]!.AsArray())
+            Assert.Contains($"<tr><td>{(string)f!["path"]!}</td><td>{(string)f["a"]!}</td><td>{(string)f["b"]!}</td></tr>", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ReportOfAnInvalidFile_SaysWhy_AndExits1()
     {
         var bytes = File.ReadAllBytes(Path.Combine(CorpusFiles.FixturesDir, "x86-pc", "device.state"));
