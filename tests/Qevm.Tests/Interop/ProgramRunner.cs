@@ -5,7 +5,10 @@ namespace Qevm.Tests.Interop;
 /// <summary>Runs an external program to its end; a missing program fails the test (never skips it).</summary>
 internal static class ProgramRunner
 {
-    public static (int Code, string Out, string Err) Run(string program, params string[] args)
+    public static (int Code, string Out, string Err) Run(string program, params string[] args) => Run(program, args, null);
+
+    /// <summary>Runs with extra environment variables.</summary>
+    public static (int Code, string Out, string Err) Run(string program, string[] args, IReadOnlyDictionary<string, string>? environment)
     {
         var psi = new ProcessStartInfo(program)
         {
@@ -14,6 +17,8 @@ internal static class ProgramRunner
             UseShellExecute = false,
         };
         foreach (var a in args) psi.ArgumentList.Add(a);
+        if (environment is not null)
+            foreach (var (k, v) in environment) psi.Environment[k] = v;
         Process p;
         try
         {
@@ -28,10 +33,10 @@ internal static class ProgramRunner
         {
             var stdout = p.StandardOutput.ReadToEndAsync();
             var stderr = p.StandardError.ReadToEndAsync();
-            if (!p.WaitForExit(TimeSpan.FromSeconds(120)))
+            if (!p.WaitForExit(TimeSpan.FromSeconds(300)))
             {
                 p.Kill(entireProcessTree: true);
-                Assert.Fail($"{program} {string.Join(' ', args)} did not finish in 120 s");
+                Assert.Fail($"{program} {string.Join(' ', args)} did not finish in 300 s");
             }
             return (p.ExitCode, stdout.Result, stderr.Result);
         }
