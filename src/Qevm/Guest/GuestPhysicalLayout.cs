@@ -6,7 +6,8 @@ namespace Qevm.Guest;
 /// Where each RAM block of an x86 <c>pc</c> (i440fx) or <c>q35</c> guest appears in guest-physical memory, as
 /// QEMU's flat memory view maps it and <c>dump-guest-memory</c> lists it: sorted ranges, neighbours of one block
 /// with contiguous offsets joined (QEMU's <c>guest_phys_block_add_section</c>). Built only from what the stream
-/// holds: the RAM block list, the machine type, the RTC's CMOS bytes and the host bridge's PCI configuration.
+/// holds: the RAM block list, the machine type, the RTC's CMOS bytes, the host bridge's PCI configuration and the
+/// PCI devices' BARs for their RAM blocks.
 /// </summary>
 public sealed class GuestPhysicalLayout
 {
@@ -81,6 +82,7 @@ public sealed class GuestPhysicalLayout
         ulong tseg = machine == PcMachine.Q35 ? Tseg(config) : 0;
         if (below > MiB + tseg) pieces.Add(new(MiB, main, MiB, below - MiB - tseg));
         if (above > 0) pieces.Add(new(FourGiB, main, below, above));
+        PciRamBars.Add(state, blocks, pieces, notes);
         if (blocks.TryGetValue("pc.bios", out ulong bios) && bios > 0) pieces.Add(new(FourGiB - bios, "pc.bios", 0, bios));
         else notes.Add("no pc.bios block: nothing is mapped below 4 GiB for the firmware");
         if (above > 0) notes.Add("RAM above 4 GiB is taken to start at 4 GiB (QEMU moves it above 1 TiB only for AMD guests with a large physical address space; not modelled)");

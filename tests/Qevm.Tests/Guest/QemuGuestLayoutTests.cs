@@ -17,11 +17,15 @@ public sealed class QemuGuestLayoutTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     /// <summary>Starts a paused guest, writes QEMU's ELF dump and a migration stream of it.</summary>
-    internal static (string Elf, string Mig) DumpAndMigrate(string dir, string name, params string[] args)
+    internal static (string Elf, string Mig) DumpAndMigrate(string dir, string name, params string[] args) => DumpAndMigrate(dir, name, null, args);
+
+    /// <summary>As above; <paramref name="run"/> runs the guest and stops it again before both are written.</summary>
+    internal static (string Elf, string Mig) DumpAndMigrate(string dir, string name, Action<QemuProcess>? run, params string[] args)
     {
         var elf = Path.Combine(dir, name + ".elf");
         var mig = Path.Combine(dir, name + ".mig");
         using var q = QemuProcess.Start([.. args, "-S"]);
+        run?.Invoke(q);
         q.Execute("dump-guest-memory", new JsonObject { ["paging"] = false, ["protocol"] = "file:" + elf });
         var deadline = DateTime.UtcNow.AddMinutes(2);
         while (q.Execute("query-dump").GetProperty("status").GetString() == "active")
