@@ -20,6 +20,13 @@ else
   echo "could not unpack QEMU 10 (the tests that need it will fail)"
 fi
 
+# A Linux kernel for the test whose guest is in long mode (scripts/get-linux-kernel.sh).
+if kernel="$(bash scripts/get-linux-kernel.sh)"; then
+  export QEVM_LINUX_KERNEL="$kernel"
+else
+  echo "could not unpack a Linux kernel (the long-mode ELF test will fail)"
+fi
+
 # libvirt (the container tests run `virsh save` with libvirtd as root) and the compressors they compare with.
 missing=""
 for prog in libvirtd:libvirt-daemon-system virsh:libvirt-clients zstd:zstd xz:xz-utils bzip2:bzip2 gzip:gzip; do

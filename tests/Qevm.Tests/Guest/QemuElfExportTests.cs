@@ -36,6 +36,45 @@ public sealed class QemuElfExportTests : IDisposable
         Assert.DoesNotContain(layout.Ranges, r => r.Address <= 0xA0000 && r.End > 0xA0000);
     }
 
+    /// <summary>
+    /// A guest in long mode: Debian's kernel booted without a root file system, stopped once it has panicked
+    /// (<c>panic=0</c> keeps it there). The core is EM_X86_64 with the x86-64 NT_PRSTATUS (336 bytes).
+    /// </summary>
+    [Fact]
+    public void LongModeGuest_ExportEqualsDumpGuestMemory()
+    {
+        var kernel = Environment.GetEnvironmentVariable("QEVM_LINUX_KERNEL") is { Length: > 0 } k ? k
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "qevm", "kernel", "vmlinuz");
+        Assert.True(File.Exists(kernel), $"no kernel at {kernel}: run `bash scripts/get-linux-kernel.sh` (scripts/test.sh does) or set QEVM_LINUX_KERNEL");
+        var serial = Path.Combine(_dir, "serial.log");
+        var (elf, mig) = QemuGuestLayoutTests.DumpAndMigrate(_dir, "linux", q => RunUntilPanic(q, serial),
+            "-M", "pc-i440fx-7.2", "-m", "128", "-kernel", kernel, "-append", "console=ttyS0 panic=0", "-serial", "file:" + serial);
+        AssertExportEquals(elf, mig, expectedMachine: 62);
+        // The "CORE" note's descriptor is the x86-64 prstatus, with pr_pid = cpu index + 1.
+        var q = File.ReadAllBytes(elf);
+        var note = ElfCoreFile.Read(elf).ProgramHeaders[0];
+        Assert.Equal(336u, BitConverter.ToUInt32(q, (int)note.Offset + 4));
+        Assert.Equal(1u, BitConverter.ToUInt32(q, (int)note.Offset + 20 + 32));
+    }
+
+    private static void RunUntilPanic(QemuProcess q, string serial)
+    {
+        q.Execute("cont");
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (!(File.Exists(serial) && ReadShared(serial).Contains("Kernel panic", StringComparison.Ordinal)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the kernel did not reach its panic");
+            Thread.Sleep(500);
+        }
+        q.Execute("stop");
+    }
+
+    private static string ReadShared(string path)
+    {
+        using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        return new StreamReader(f).ReadToEnd();
+    }
+
     // Runs the guest until SeaBIOS has given the VGA's BAR 0 an address, a moment more (it enables memory decoding
     // after assigning), then stops it.
     private static void RunUntilVgaMapped(QemuProcess q)
@@ -55,7 +94,7 @@ public sealed class QemuElfExportTests : IDisposable
         q.Execute("stop");
     }
 
-    private void AssertExportEquals(string elf, string mig)
+    private void AssertExportEquals(string elf, string mig, ushort expectedMachine = 3)
     {
         var ours = Path.Combine(_dir, Path.GetFileNameWithoutExtension(mig) + "-ours.elf");
         var err = new StringWriter();
@@ -64,7 +103,7 @@ public sealed class QemuElfExportTests : IDisposable
         var qemu = ElfCoreFile.Read(elf);
         var mine = ElfCoreFile.Read(ours);
         Assert.Equal(qemu.Header, mine.Header);
-        Assert.Equal(3, mine.Machine); // EM_386: a guest in SeaBIOS is not in long mode
+        Assert.Equal(expectedMachine, mine.Machine); // EM_386 (3) but for a guest in long mode: EM_X86_64 (62)
         Assert.Equal(qemu.ProgramHeaders.Select(p => p.Bytes), mine.ProgramHeaders.Select(p => p.Bytes));
 
         var q = File.ReadAllBytes(elf);
