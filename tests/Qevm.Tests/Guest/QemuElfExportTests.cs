@@ -22,12 +22,12 @@ public sealed class QemuElfExportTests : IDisposable
 
     /// <summary>
     /// After SeaBIOS has run: PAM maps RAM over 0xC0000-0xFFFFF, and the VGA's BAR 0 maps vga.vram in the PCI hole
-    /// while its legacy window 0xA0000-0xBFFFF is MMIO (no range).
+    /// while its legacy window 0xA0000-0xBFFFF is MMIO (no range). Two CPUs: two "CORE" notes, then two "QEMU" notes.
     /// </summary>
     [Fact]
     public void Q35WithVga_AfterSeaBios_ExportEqualsDumpGuestMemory()
     {
-        var (elf, mig) = QemuGuestLayoutTests.DumpAndMigrate(_dir, "q35vga", RunUntilVgaMapped, "-M", "pc-q35-7.2", "-m", "64", "-device", "VGA");
+        var (elf, mig) = QemuGuestLayoutTests.DumpAndMigrate(_dir, "q35vga", RunUntilVgaMapped, "-M", "pc-q35-7.2", "-m", "64", "-smp", "2", "-device", "VGA");
         AssertExportEquals(elf, mig);
         using var f = File.OpenRead(mig);
         var layout = Qevm.Guest.GuestPhysicalLayout.Read(f);
