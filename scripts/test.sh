@@ -20,6 +20,13 @@ else
   echo "could not unpack QEMU 10 (the tests that need it will fail)"
 fi
 
+# A Linux kernel for the test whose guest is in long mode (scripts/get-linux-kernel.sh).
+if kernel="$(bash scripts/get-linux-kernel.sh)"; then
+  export QEVM_LINUX_KERNEL="$kernel"
+else
+  echo "could not unpack a Linux kernel (the long-mode ELF test will fail)"
+fi
+
 # libvirt (the container tests run `virsh save` with libvirtd as root), the compressors they compare with, and
 # zsh and fish, whose completion the tests load, and Chromium, which renders `qevm report` pages headless.
 missing=""

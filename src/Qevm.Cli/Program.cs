@@ -34,6 +34,8 @@ public static class Program
         root.Subcommands.Add(ComposeCommand.Create(output));
         root.Subcommands.Add(SpliceCommand.Create(output));
         root.Subcommands.Add(ExtractCommand.Create(output));
+        root.Subcommands.Add(MemoryCommand.Create(output));
+        root.Subcommands.Add(ExportCommand.Create(output));
         root.Subcommands.Add(ServeCommand.Create(output));
         root.Subcommands.Add(QmpCommand.Create(output));
         root.Subcommands.Add(SnapshotsCommand.Create(output));

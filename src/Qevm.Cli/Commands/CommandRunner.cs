@@ -17,6 +17,12 @@ internal static class CommandRunner
             output.Error.WriteLine("qevm: invalid: " + e.Message + Advice(e));
             return invalidInput;
         }
+        catch (Qevm.Guest.GuestLayoutException e)
+        {
+            // The input does not give the layout: a fact about the input, like invalid bytes.
+            output.Error.WriteLine("qevm: " + e.Message);
+            return invalidInput;
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException or InvalidOperationException)
         {
             output.Error.WriteLine("qevm: " + (e is ArgumentException { ParamName: { } p } a ? a.Message.Replace($" (Parameter '{p}')", "", StringComparison.Ordinal) : e.Message) + Advice(e));
