@@ -17,6 +17,7 @@ internal sealed class QmpConnection : IAsyncDisposable
     private readonly CancellationTokenSource _closed;
     private Task? _writer;
     private int _overflowed;
+    private volatile bool _ending;
 
     public QmpConnection(Stream stream, QmpServer server, int id, CancellationToken serverStopping)
     {
@@ -76,7 +77,8 @@ internal sealed class QmpConnection : IAsyncDisposable
     /// <summary>Offers an event without waiting; a full queue means the client stopped reading and ends it.</summary>
     public void Post(byte[] json)
     {
-        if (_output.Writer.TryWrite(json) || _closed.IsCancellationRequested) return;
+        // A queue closed because the session ends (quit, EOF) is not a client that stopped reading.
+        if (_output.Writer.TryWrite(json) || _ending || _closed.IsCancellationRequested) return;
         if (Interlocked.Exchange(ref _overflowed, 1) != 0) return;
         _server.Log($"client {Id} disconnected: it stopped reading (output queue of {_server.Options.OutputQueueLength} messages full)");
         Abort();
@@ -85,6 +87,7 @@ internal sealed class QmpConnection : IAsyncDisposable
     /// <summary>Lets the queued output reach the client (bounded by <paramref name="timeout"/>), then stops writing.</summary>
     public async Task DrainAsync(TimeSpan timeout)
     {
+        _ending = true;
         _output.Writer.TryComplete();
         if (_writer is null) return;
         await Task.WhenAny(_writer, Task.Delay(timeout, CancellationToken.None)).ConfigureAwait(false);
@@ -93,6 +96,7 @@ internal sealed class QmpConnection : IAsyncDisposable
     // Ends the connection now: a write blocked on a client that does not read is released by closing the stream.
     private void Abort()
     {
+        _ending = true;
         _output.Writer.TryComplete();
         try
         {

@@ -57,7 +57,7 @@ public sealed class QmpServer
             if (socketPath is not null && File.Exists(socketPath)) RemoveStaleSocket(endPoint, socketPath);
             listener.Bind(endPoint);
             bound = true;
-            listener.Listen(16);
+            listener.Listen(512);
             _listening.TrySetResult();
             while (!stop.IsCancellationRequested)
             {

@@ -10,6 +10,7 @@ namespace Qevm.Tests.Qmp.Server;
 /// The server under clients that misbehave: one that stops reading is disconnected and nobody else waits for it;
 /// events reach the readers; a load from a file that blocks (a FIFO nobody writes) holds up only its own client.
 /// </summary>
+[Collection(LoadCollection.Name)]
 public sealed class QmpServerLoadTests : IAsyncDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("qevm-serve-load-").FullName;
