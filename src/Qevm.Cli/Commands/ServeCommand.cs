@@ -31,6 +31,11 @@ internal static class ServeCommand
                 Save = new SaveOptions { Trailer = pr.GetValue(trailer) },
                 Load = new LoadOptions { SkipUnknownSections = pr.GetValue(skip) },
                 MaxMessageBytes = pr.GetValue(maxMessage),
+                // From connection tasks at any time: one line at a time.
+                Log = line =>
+                {
+                    lock (output.Error) output.Error.WriteLine("qevm: " + line);
+                },
             });
             using var cancel = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) =>

@@ -4,7 +4,7 @@ namespace Qevm.Qmp.Server;
 
 /// <summary>
 /// A command's <c>arguments</c> checked as QEMU's QAPI input visitor checks them: members in schema order
-/// ("Parameter 'filename' is missing", "Parameter 'filename' expects string"), then members left over
+/// ("Parameter 'filename' is missing", "Invalid parameter type for 'filename', expected: string"), then members left over
 /// ("Parameter 'x' is unexpected").
 /// </summary>
 internal sealed class QmpArguments(JsonElement arguments)
@@ -16,7 +16,7 @@ internal sealed class QmpArguments(JsonElement arguments)
         _seen.Add(name);
         if (arguments.ValueKind != JsonValueKind.Object || !arguments.TryGetProperty(name, out var v))
             throw QmpCommandError.Generic($"Parameter '{name}' is missing");
-        if (v.ValueKind != JsonValueKind.String) throw QmpCommandError.Generic($"Parameter '{name}' expects string");
+        if (v.ValueKind != JsonValueKind.String) throw QmpCommandError.Generic($"Invalid parameter type for '{name}', expected: string");
         return v.GetString()!;
     }
 
@@ -28,7 +28,7 @@ internal sealed class QmpArguments(JsonElement arguments)
         {
             JsonValueKind.True => true,
             JsonValueKind.False => false,
-            _ => throw QmpCommandError.Generic($"Parameter '{name}' expects boolean"),
+            _ => throw QmpCommandError.Generic($"Invalid parameter type for '{name}', expected: boolean"),
         };
     }
 

@@ -5,18 +5,42 @@ namespace Qevm.Qmp.Server;
 
 /// <summary>
 /// The commands the server offers, over the hosted registry and a run state, with QEMU 7.2's arguments, results
-/// and errors (<c>qapi/qmp-dispatch.c</c>, <c>migration/savevm.c: qmp_xen_save_devices_state</c>, ...). Callers
-/// serialise calls (one lock for all connections).
+/// and errors (<c>qapi/qmp-dispatch.c</c>, <c>migration/savevm.c: qmp_xen_save_devices_state</c>, ...). One lock
+/// (the device lock) guards the registry and the run state; it is held while state is copied in or out, never
+/// while a file is opened, read or written, so a slow file (a FIFO, a network mount) holds up only its own client.
+/// Events are handed to <paramref name="publish"/> under the lock, so every client sees them in the order the state
+/// changed; <paramref name="publish"/> must not block.
 /// </summary>
-internal sealed class QmpCommands(SaveStateRegistry registry, QmpServerOptions options)
+internal sealed class QmpCommands(SaveStateRegistry registry, QmpServerOptions options, Action<QmpEvent> publish)
 {
     public static readonly string[] Names =
         ["qmp_capabilities", "query-version", "query-commands", "query-status", "stop", "cont", "xen-save-devices-state", "xen-load-devices-state", "quit"];
 
-    public bool Running { get; private set; } = !options.StartPaused;
+    private readonly Lock _machine = new();
+    private bool _running = !options.StartPaused;
 
-    /// <summary>Runs <paramref name="name"/>; returns the writer of its <c>return</c> value and adds the events it caused.</summary>
-    public Action<Utf8JsonWriter> Execute(string name, JsonElement arguments, List<QmpEvent> events) => name switch
+    public bool Running
+    {
+        get
+        {
+            lock (_machine) return _running;
+        }
+    }
+
+    /// <summary>Runs <paramref name="name"/>; returns the writer of its <c>return</c> value.</summary>
+    public Action<Utf8JsonWriter> Execute(string name, JsonElement arguments) => name switch
+    {
+        "xen-save-devices-state" => SaveDevices(arguments),
+        "xen-load-devices-state" => LoadDevices(arguments),
+        _ => ExecuteLocked(name, arguments),
+    };
+
+    private Action<Utf8JsonWriter> ExecuteLocked(string name, JsonElement arguments)
+    {
+        lock (_machine) return ExecuteSimple(name, arguments);
+    }
+
+    private Action<Utf8JsonWriter> ExecuteSimple(string name, JsonElement arguments) => name switch
     {
         "query-version" => NoArguments(arguments, Version),
         "query-commands" => NoArguments(arguments, static w =>
@@ -30,18 +54,16 @@ internal sealed class QmpCommands(SaveStateRegistry registry, QmpServerOptions o
             }
             w.WriteEndArray();
         }),
-        "query-status" => NoArguments(arguments, w =>
+        "query-status" => NoArguments(arguments, _running, static (running, w) =>
         {
             w.WriteStartObject();
-            w.WriteString("status", Running ? "running" : "paused");
+            w.WriteString("status", running ? "running" : "paused");
             w.WriteBoolean("singlestep", false);
-            w.WriteBoolean("running", Running);
+            w.WriteBoolean("running", running);
             w.WriteEndObject();
         }),
-        "stop" => NoArguments(arguments, () => Stop(events)),
-        "cont" => NoArguments(arguments, () => Start(events)),
-        "xen-save-devices-state" => SaveDevices(arguments, events),
-        "xen-load-devices-state" => LoadDevices(arguments),
+        "stop" => NoArguments(arguments, Stop),
+        "cont" => NoArguments(arguments, Start),
         _ => throw new QmpCommandError(QmpCommandError.CommandNotFound, $"The command {name} has not been found"),
     };
 
@@ -64,52 +86,67 @@ internal sealed class QmpCommands(SaveStateRegistry registry, QmpServerOptions o
     }
 
     // vm_stop: a STOP event only when it was running.
-    private void Stop(List<QmpEvent> events)
+    private void Stop()
     {
-        if (!Running) return;
-        Running = false;
-        events.Add(QmpEvent.Now("STOP"));
+        if (!_running) return;
+        _running = false;
+        publish(QmpEvent.Now("STOP"));
     }
 
     // vm_start (7.2 vm_prepare_start): nothing when already running.
-    private void Start(List<QmpEvent> events)
+    private void Start()
     {
-        if (Running) return;
-        Running = true;
-        events.Add(QmpEvent.Now("RESUME"));
+        if (_running) return;
+        _running = true;
+        publish(QmpEvent.Now("RESUME"));
     }
 
-    // qmp_xen_save_devices_state: stop, write, resume if it was running (also after an error).
-    private Action<Utf8JsonWriter> SaveDevices(JsonElement arguments, List<QmpEvent> events)
+    // qmp_xen_save_devices_state: stop, save, resume if it was running (also after an error). The devices are
+    // encoded into memory under the lock (the stop, the copy and the resume are one step for the other clients);
+    // the file is written after, outside it.
+    private Action<Utf8JsonWriter> SaveDevices(JsonElement arguments)
     {
         var args = new QmpArguments(arguments);
         string filename = args.RequiredString("filename");
         args.OptionalBool("live");
         args.CheckNoOthers();
-        bool wasRunning = Running;
-        Stop(events);
+        var image = new MemoryStream();
+        lock (_machine)
+        {
+            bool wasRunning = _running;
+            Stop();
+            try
+            {
+                registry.SaveDeviceState(image, options.Save);
+            }
+            finally
+            {
+                if (wasRunning) Start();
+            }
+        }
         try
         {
-            AtomicFile.Write(filename, s => registry.SaveDeviceState(s, options.Save));
+            AtomicFile.Write(filename, s => image.WriteTo(s));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             throw QmpCommandError.Generic($"Unable to open {filename}: {Strerror(e)}");
         }
-        finally
-        {
-            if (wasRunning) Start(events);
-        }
         return Empty;
     }
 
-    // qmp_xen_load_devices_state: refused while running; a failed load changes no device.
+    // qmp_xen_load_devices_state: refused while running; a failed load changes no device. The file is read into
+    // memory outside the lock; the devices are staged and committed from that copy under it.
     private Action<Utf8JsonWriter> LoadDevices(JsonElement arguments)
     {
         var args = new QmpArguments(arguments);
         string filename = args.RequiredString("filename");
         args.CheckNoOthers();
-        if (Running) throw QmpCommandError.Generic("Cannot update device state while vm is running");
+        lock (_machine)
+        {
+            if (_running) throw RunningRefused();
+        }
+        var image = new MemoryStream();
         FileStream file;
         try
         {
@@ -119,11 +156,22 @@ internal sealed class QmpCommands(SaveStateRegistry registry, QmpServerOptions o
         {
             throw QmpCommandError.Generic($"Unable to open {filename}: {Strerror(e)}");
         }
-        using (file)
+        try
         {
+            using (file) CopyAtMost(file, image, options.Load.MaxLength + 1);
+        }
+        catch (IOException e)
+        {
+            throw QmpCommandError.Generic("An IO error has occurred: " + e.Message);
+        }
+        image.Position = 0;
+        lock (_machine)
+        {
+            // Another client may have resumed the guest while the file was read.
+            if (_running) throw RunningRefused();
             try
             {
-                registry.LoadDeviceState(file, options.Load);
+                registry.LoadDeviceState(image, options.Load);
             }
             catch (VmStateFormatException e)
             {
@@ -136,6 +184,26 @@ internal sealed class QmpCommands(SaveStateRegistry registry, QmpServerOptions o
             }
         }
         return Empty;
+    }
+
+    private static QmpCommandError RunningRefused() => QmpCommandError.Generic("Cannot update device state while vm is running");
+
+    // The loader refuses inputs above its limit; one byte more than the limit is enough for it to say so.
+    private static void CopyAtMost(Stream from, MemoryStream to, long limit)
+    {
+        var buffer = new byte[1 << 16];
+        while (to.Length < limit)
+        {
+            int n = from.Read(buffer, 0, (int)Math.Min(buffer.Length, limit - to.Length));
+            if (n == 0) return;
+            to.Write(buffer, 0, n);
+        }
+    }
+
+    private static Action<Utf8JsonWriter> NoArguments<T>(JsonElement arguments, T state, Action<T, Utf8JsonWriter> result)
+    {
+        new QmpArguments(arguments).CheckNoOthers();
+        return w => result(state, w);
     }
 
     private static Action<Utf8JsonWriter> NoArguments(JsonElement arguments, Action<Utf8JsonWriter> result)

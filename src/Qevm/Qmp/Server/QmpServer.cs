@@ -9,13 +9,15 @@ namespace Qevm.Qmp.Server;
 /// <summary>
 /// A QMP server over an engine registry, speaking QMP as QEMU 7.2 does: greeting, <c>qmp_capabilities</c>
 /// negotiation, commands with <c>id</c> echoed, QMP error classes and QEMU's wording, <c>STOP</c>/<c>RESUME</c>
-/// events with timestamps. Each connection runs as its own task; commands run one at a time under one lock.
+/// events with timestamps. Each connection runs as its own task with its own bounded output queue and writer task,
+/// so a client that stops reading or sends a huge line holds up nobody else; the devices are locked only while
+/// their state is copied in or out.
 /// </summary>
 public sealed class QmpServer
 {
     private readonly QmpCommands _commands;
-    private readonly Lock _machine = new();
     private readonly ConcurrentDictionary<QmpConnection, byte> _connections = new();
+    private int _nextId;
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationTokenSource? _stop;
 
@@ -24,20 +26,14 @@ public sealed class QmpServer
     {
         ArgumentNullException.ThrowIfNull(registry);
         Options = options ?? new QmpServerOptions();
-        _commands = new QmpCommands(registry, Options);
+        _commands = new QmpCommands(registry, Options, Publish);
     }
 
     /// <summary>The options.</summary>
     public QmpServerOptions Options { get; }
 
     /// <summary>Whether the (emulated) guest is running: <c>query-status</c>, <c>stop</c>, <c>cont</c>.</summary>
-    public bool Running
-    {
-        get
-        {
-            lock (_machine) return _commands.Running;
-        }
-    }
+    public bool Running => _commands.Running;
 
     /// <summary>Completes once the server accepts connections.</summary>
     public Task Listening => _listening.Task;
@@ -61,25 +57,13 @@ public sealed class QmpServer
             if (socketPath is not null && File.Exists(socketPath)) RemoveStaleSocket(endPoint, socketPath);
             listener.Bind(endPoint);
             bound = true;
-            listener.Listen(16);
+            listener.Listen(512);
             _listening.TrySetResult();
             while (!stop.IsCancellationRequested)
             {
                 var socket = await listener.AcceptAsync(stop.Token).ConfigureAwait(false);
-                var connection = new QmpConnection(socket, this);
-                _connections.TryAdd(connection, 0);
-                tasks.Add(Task.Run(async () =>
-                {
-                    try
-                    {
-                        await connection.RunAsync(stop.Token).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        _connections.TryRemove(connection, out _);
-                        connection.Dispose();
-                    }
-                }, CancellationToken.None));
+                var stream = new NetworkStream(socket, ownsSocket: true);
+                tasks.Add(Task.Run(() => ServeStreamAsync(stream, stop.Token), CancellationToken.None));
                 tasks.RemoveAll(t => t.IsCompleted);
             }
         }
@@ -95,12 +79,36 @@ public sealed class QmpServer
         finally
         {
             stop.Cancel();
-            foreach (var c in _connections.Keys) c.Dispose();
             await Task.WhenAll(tasks).ConfigureAwait(false);
             if (bound && socketPath is not null && File.Exists(socketPath)) File.Delete(socketPath);
             _stop = null;
         }
     }
+
+    /// <summary>
+    /// Runs one client session over <paramref name="stream"/> (greeting, <c>qmp_capabilities</c> negotiation,
+    /// commands, events) until EOF, <c>quit</c>, the client overflowing its output queue, or
+    /// <paramref name="cancellationToken"/>. The socket listener serves each connection through it; tests and the
+    /// fuzzer drive it without sockets. The stream is disposed at the end.
+    /// </summary>
+    internal async Task ServeStreamAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var connection = new QmpConnection(stream, this, Interlocked.Increment(ref _nextId), cancellationToken);
+        _connections.TryAdd(connection, 0);
+        try
+        {
+            await connection.RunAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _connections.TryRemove(connection, out _);
+            await connection.DisposeAsync().ConfigureAwait(false);
+            await stream.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    internal void Log(string line) => Options.Log?.Invoke(line);
 
     // A socket file left by a server that is gone is replaced; a live server's socket or another file is not.
     private static void RemoveStaleSocket(EndPoint endPoint, string path)
@@ -133,68 +141,89 @@ public sealed class QmpServer
         w.WriteEndObject();
     });
 
-    // monitor/qmp.c handle_qmp_command + qapi/qmp-dispatch.c qmp_dispatch.
-    internal async Task HandleAsync(QmpConnection connection, QmpMessageSplitter.Message message, CancellationToken ct)
+    // monitor/qmp.c handle_qmp_command + qapi/qmp-dispatch.c qmp_dispatch. False when the session ends (quit).
+    internal async Task<bool> HandleAsync(QmpConnection connection, QmpMessageSplitter.Message message)
     {
+        byte[] response;
+        bool quit = false;
         if (message.Error is not null)
         {
-            await connection.SendAsync(Error(QmpCommandError.GenericError, message.Error, null), ct).ConfigureAwait(false);
-            return;
+            response = Error(QmpCommandError.GenericError, message.Error, null);
         }
-        // json-parser.c: parse_string refuses what is not UTF-8.
-        if (!System.Text.Unicode.Utf8.IsValid(message.Json))
+        else if (QmpJsonParser.Normalize(message.Json, out var syntaxError, out int resume) is { } json)
         {
-            await connection.SendAsync(Error(QmpCommandError.GenericError, "JSON parse error, invalid UTF-8 sequence in string", null), ct).ConfigureAwait(false);
-            return;
+            (response, quit) = Dispatch(connection, json);
         }
+        else
+        {
+            // json-parser.c's words for the faults it finds.
+            await connection.SendAsync(Error(QmpCommandError.GenericError, syntaxError!, null)).ConfigureAwait(false);
+            if (resume < 0) return true;
+            // After a stray byte QEMU reads on from its resynchronisation point as a new stream: "{"a": @}" is
+            // answered twice ("stray '@'", then "expecting value" for the lone "}").
+            var rest = new QmpMessageSplitter(Options.MaxMessageBytes);
+            var messages = new List<QmpMessageSplitter.Message>();
+            rest.Feed(message.Json.AsSpan(resume), messages);
+            foreach (var m in messages)
+                if (!await HandleAsync(connection, m).ConfigureAwait(false)) return false;
+            return true;
+        }
+        await connection.SendAsync(response).ConfigureAwait(false);
+        if (!quit) return true;
+        Publish(QmpEvent.Now("SHUTDOWN", static w =>
+        {
+            w.WriteBoolean("guest", false);
+            w.WriteString("reason", "host-qmp-quit");
+        }));
+        await connection.DrainAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        await (_stop?.CancelAsync() ?? Task.CompletedTask).ConfigureAwait(false);
+        return false;
+    }
+
+    private (byte[] Response, bool Quit) Dispatch(QmpConnection connection, byte[] json)
+    {
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(message.Json);
+            document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 2048 });
         }
         catch (JsonException e)
         {
-            await connection.SendAsync(Error(QmpCommandError.GenericError, "JSON parse error, " + Short(e.Message), null), ct).ConfigureAwait(false);
-            return;
+            return (Error(QmpCommandError.GenericError, "JSON parse error, " + Short(e.Message), null), false);
         }
         using (document)
         {
             var request = document.RootElement;
             JsonElement? id = request.ValueKind == JsonValueKind.Object && request.TryGetProperty("id", out var i) ? i : null;
-            var events = new List<QmpEvent>();
-            byte[] response;
             bool quit = false;
             try
             {
                 var (name, arguments) = Check(request);
                 Action<Utf8JsonWriter> result;
-                lock (_machine)
+                if (!connection.Negotiated)
                 {
-                    if (!connection.Negotiated)
-                    {
-                        // Before negotiation only qmp_capabilities exists (qmp_cap_negotiation_commands).
-                        if (name != "qmp_capabilities")
-                            throw new QmpCommandError(QmpCommandError.CommandNotFound, "Expecting capabilities negotiation with 'qmp_capabilities'");
-                        Capabilities(arguments);
-                        connection.Negotiated = true;
-                        result = QmpCommands.Empty;
-                    }
-                    else if (name == "qmp_capabilities")
-                    {
-                        throw new QmpCommandError(QmpCommandError.CommandNotFound, "Capabilities negotiation is already complete, command ignored");
-                    }
-                    else if (name == "quit")
-                    {
-                        new QmpArguments(arguments).CheckNoOthers();
-                        quit = true;
-                        result = QmpCommands.Empty;
-                    }
-                    else
-                    {
-                        result = _commands.Execute(name, arguments, events);
-                    }
+                    // Before negotiation only qmp_capabilities exists (qmp_cap_negotiation_commands).
+                    if (name != "qmp_capabilities")
+                        throw new QmpCommandError(QmpCommandError.CommandNotFound, "Expecting capabilities negotiation with 'qmp_capabilities'");
+                    Capabilities(arguments);
+                    connection.Negotiated = true;
+                    result = QmpCommands.Empty;
                 }
-                response = Json(w =>
+                else if (name == "qmp_capabilities")
+                {
+                    throw new QmpCommandError(QmpCommandError.CommandNotFound, "Capabilities negotiation is already complete, command ignored");
+                }
+                else if (name == "quit")
+                {
+                    new QmpArguments(arguments).CheckNoOthers();
+                    quit = true;
+                    result = QmpCommands.Empty;
+                }
+                else
+                {
+                    result = _commands.Execute(name, arguments);
+                }
+                return (Json(w =>
                 {
                     w.WriteStartObject();
                     w.WritePropertyName("return");
@@ -205,28 +234,16 @@ public sealed class QmpServer
                         v.WriteTo(w);
                     }
                     w.WriteEndObject();
-                });
+                }), quit);
             }
             catch (QmpCommandError e)
             {
-                response = Error(e.ErrorClass, e.Message, id);
+                return (Error(e.ErrorClass, e.Message, id), false);
             }
             catch (Exception e) when (e is InvalidOperationException or ArgumentException or IOException or UnauthorizedAccessException)
             {
                 // Whatever a command runs into is that command's error; the connection keeps serving.
-                response = Error(QmpCommandError.GenericError, e.Message, id);
-            }
-            // Events caused by the command reach every negotiated client before the command's answer.
-            foreach (var e in events) await BroadcastAsync(e, ct).ConfigureAwait(false);
-            await connection.SendAsync(response, ct).ConfigureAwait(false);
-            if (quit)
-            {
-                await BroadcastAsync(QmpEvent.Now("SHUTDOWN", static w =>
-                {
-                    w.WriteBoolean("guest", false);
-                    w.WriteString("reason", "host-qmp-quit");
-                }), ct).ConfigureAwait(false);
-                await (_stop?.CancelAsync() ?? Task.CompletedTask).ConfigureAwait(false);
+                return (Error(QmpCommandError.GenericError, e.Message, id), false);
             }
         }
     }
@@ -266,17 +283,19 @@ public sealed class QmpServer
         foreach (var p in arguments.EnumerateObject())
         {
             if (p.Name != "enable") throw QmpCommandError.Generic($"Parameter '{p.Name}' is unexpected");
-            if (p.Value.ValueKind != JsonValueKind.Array) throw QmpCommandError.Generic("Parameter 'enable' expects array");
+            if (p.Value.ValueKind != JsonValueKind.Array) throw QmpCommandError.Generic("Invalid parameter type for 'enable', expected: array");
             foreach (var cap in p.Value.EnumerateArray())
             {
-                if (cap.ValueKind != JsonValueKind.String) throw QmpCommandError.Generic("Parameter 'enable[0]' expects string");
+                if (cap.ValueKind != JsonValueKind.String) throw QmpCommandError.Generic("Invalid parameter type for 'enable[0]', expected: string");
                 var s = cap.GetString();
                 throw QmpCommandError.Generic(s == "oob" ? "Capability 'oob' not available" : $"Parameter 'enable[0]' does not accept value '{s}'");
             }
         }
     }
 
-    private async Task BroadcastAsync(QmpEvent e, CancellationToken ct)
+    // Events reach every negotiated client through its queue, without waiting on any of them; the command that
+    // caused them queues its reply after them, so its client reads them first (as from QEMU).
+    private void Publish(QmpEvent e)
     {
         var bytes = Json(w =>
         {
@@ -296,17 +315,7 @@ public sealed class QmpServer
             w.WriteEndObject();
         });
         foreach (var c in _connections.Keys)
-        {
-            if (!c.Negotiated) continue;
-            try
-            {
-                await c.SendAsync(bytes, ct).ConfigureAwait(false);
-            }
-            catch (Exception x) when (x is SocketException or ObjectDisposedException)
-            {
-                // That client is gone; the others still get the event.
-            }
-        }
+            if (c.Negotiated) c.Post(bytes);
     }
 
     private static byte[] Error(string errorClass, string description, JsonElement? id) => Json(w =>

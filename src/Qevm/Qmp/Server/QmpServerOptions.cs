@@ -22,4 +22,13 @@ public sealed record QmpServerOptions
 
     /// <summary>Largest message accepted, in bytes (QEMU's <c>MAX_TOKEN_SIZE</c> is 64 MiB).</summary>
     public int MaxMessageBytes { get; init; } = 64 << 20;
+
+    /// <summary>
+    /// Messages (replies and events) queued for one client before it counts as not reading: a reply then waits for
+    /// room, an event disconnects that client (QEMU's monitors likewise queue their output per client).
+    /// </summary>
+    public int OutputQueueLength { get; init; } = 1024;
+
+    /// <summary>Where the server reports what happens to clients (e.g. one disconnected for not reading); null: nowhere.</summary>
+    public Action<string>? Log { get; init; }
 }

@@ -138,10 +138,10 @@ public sealed class ServeCommandTests : IDisposable
         Assert.StartsWith("JSON parse error, ", (string)malformed["error"]!["desc"]!, StringComparison.Ordinal);
         Assert.Null(malformed["id"]);
         AssertError(b.Execute("""{"execute": "frobnicate", "id": 3}"""), "CommandNotFound", "The command frobnicate has not been found");
-        b.SendBytes([.. "{\"execute\": \""u8, 0xFF, .. "\"}"u8]);
+        b.SendBytes([.. "{\"execute\": \""u8, 0xC3, 0x28, .. "\"}"u8]);
         AssertError(b.Answer(), "GenericError", "JSON parse error, invalid UTF-8 sequence in string");
-        AssertError(b.Execute("""{"execute": "xen-save-devices-state", "arguments": {"filename": 17}}"""), "GenericError", "Parameter 'filename' expects string");
-        AssertError(b.Execute($$$"""{"execute": "xen-save-devices-state", "arguments": {"filename": "{{{_dir}}}/x", "live": "yes"}}"""), "GenericError", "Parameter 'live' expects boolean");
+        AssertError(b.Execute("""{"execute": "xen-save-devices-state", "arguments": {"filename": 17}}"""), "GenericError", "Invalid parameter type for 'filename', expected: string");
+        AssertError(b.Execute($$$"""{"execute": "xen-save-devices-state", "arguments": {"filename": "{{{_dir}}}/x", "live": "yes"}}"""), "GenericError", "Invalid parameter type for 'live', expected: boolean");
         AssertError(b.Execute("""{"execute": "xen-load-devices-state", "arguments": {}}"""), "GenericError", "Parameter 'filename' is missing");
         AssertError(b.Execute("""{"execute": "query-status", "arguments": {"verbose": true}}"""), "GenericError", "Parameter 'verbose' is unexpected");
         AssertError(b.Execute("""{"exec": "query-status"}"""), "GenericError", "QMP input member 'exec' is unexpected");
