@@ -1,3 +1,4 @@
+using Qevm.Guest;
 using System.CommandLine;
 using System.Text;
 using Qevm.Cli.Rendering;
@@ -21,6 +22,7 @@ internal static class ReportCommand
             StreamInfo? info = null;
             VmStateFormatException? error = null;
             StateDiff? difference = null;
+            StateDump? decoded = null;
             if (pr.GetValue(diff) is { } other)
             {
                 // Both decoded, as qevm diff reads them (an invalid file is then an error of the command).
@@ -28,6 +30,7 @@ internal static class ReportCommand
                 var (dumpA, ramA) = DiffCommand.Read(pr, path, sources, map.Add);
                 var (dumpB, ramB) = DiffCommand.Read(pr, other, sources);
                 info = dumpA.Info;
+                decoded = dumpA;
                 difference = StateDiff.Compare(dumpA, dumpB, ramA, ramB);
             }
             else
@@ -35,7 +38,8 @@ internal static class ReportCommand
                 using var input = CommandRunner.OpenState(pr, path);
                 try
                 {
-                    info = StreamInfo.Read(input.Stream, SchemaOption.ReaderOptions(pr, schema), null, map.Add, out _);
+                    decoded = StateDump.Read(input.Stream, SchemaOption.Load(pr, schema), map.Add);
+                    info = decoded.Info;
                     info.Container = input.Container;
                 }
                 catch (VmStateFormatException e)
@@ -47,11 +51,25 @@ internal static class ReportCommand
             CommandRunner.WriteOutput(pr.GetValue(outOption)!, o =>
             {
                 using var w = new StreamWriter(o, new UTF8Encoding(false), leaveOpen: true);
-                HtmlReport.Write(w, Path.GetFileName(path), info, map, error, difference is null ? null : (Path.GetFileName(pr.GetValue(diff)!), difference));
+                HtmlReport.Write(w, Path.GetFileName(path), info, map, error, difference is null ? null : (Path.GetFileName(pr.GetValue(diff)!), difference), Cpus(decoded));
             });
             if (error is not null) output.Error.WriteLine("qevm: invalid: " + error.Message);
             return error is null ? 0 : Program.InvalidInput;
         }));
         return cmd;
+    }
+
+    // The CPUs' registers where the stream's cpu sections are decoded; otherwise the page says why not.
+    private static (IReadOnlyList<X86CpuState>? Cpus, string? Why) Cpus(StateDump? dump)
+    {
+        if (dump is null) return (null, null);
+        try
+        {
+            return (X86CpuState.FromState(dump), null);
+        }
+        catch (GuestLayoutException e)
+        {
+            return (null, e.Message);
+        }
     }
 }

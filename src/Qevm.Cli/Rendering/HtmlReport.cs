@@ -1,3 +1,4 @@
+using Qevm.Guest;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -13,7 +14,8 @@ internal static class HtmlReport
 {
     private static readonly CultureInfo Ci = CultureInfo.InvariantCulture;
 
-    public static void Write(TextWriter w, string name, StreamInfo? info, RamMap ram, VmStateFormatException? error, (string Name, StateDiff Diff)? diff = null)
+    public static void Write(TextWriter w, string name, StreamInfo? info, RamMap ram, VmStateFormatException? error, (string Name, StateDiff Diff)? diff = null,
+        (IReadOnlyList<X86CpuState>? Cpus, string? Why) cpus = default)
     {
         w.Write("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>qevm report: ");
         w.Write(E(name));
@@ -31,6 +33,7 @@ internal static class HtmlReport
             Summary(w, info);
             Findings(w, info);
             if (diff is { } d) Differences(w, d.Name, d.Diff);
+            Cpus(w, cpus.Cpus, cpus.Why);
             Ram(w, info, ram);
             Sections(w, info);
         }
@@ -147,6 +150,47 @@ internal static class HtmlReport
             foreach (var d in info.Warnings) w.Write(string.Create(Ci, $"<li>offset 0x{d.Offset:x}: {E(d.Message)}</li>\n"));
             w.Write("</ul>\n");
         }
+    }
+
+    // QEMU's order of env.regs (R_EAX, R_ECX, R_EDX, R_EBX, R_ESP, R_EBP, R_ESI, R_EDI, R8...).
+    private static readonly string[] RegisterNames = ["rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"];
+
+    private static void Cpus(TextWriter w, IReadOnlyList<X86CpuState>? cpus, string? why)
+    {
+        if (cpus is null && why is null) return;
+        w.Write("<h2>CPUs</h2>\n");
+        if (cpus is null)
+        {
+            w.Write("<p>" + E(why!) + "</p>\n");
+            return;
+        }
+        w.Write("<table><tr><th>register</th>");
+        foreach (var c in cpus) w.Write(string.Create(Ci, $"<th>CPU {c.Index}</th>"));
+        w.Write("</tr>\n");
+        void Line(string name, Func<X86CpuState, string> value)
+        {
+            w.Write("<tr><th>" + E(name) + "</th>");
+            foreach (var c in cpus) w.Write(string.Create(Ci, $"<td class=\"n\" data-k=\"cpu{c.Index}_{name}\">{E(value(c))}</td>"));
+            w.Write("</tr>\n");
+        }
+        static string Hex(ulong v) => string.Create(Ci, $"0x{v:x16}");
+        for (int i = 0; i < RegisterNames.Length; i++)
+        {
+            int r = i;
+            Line(RegisterNames[r], c => Hex(c.Regs[r]));
+        }
+        Line("rip", c => Hex(c.Eip));
+        Line("rflags", c => Hex(c.Eflags));
+        foreach (int i in new[] { 0, 2, 3, 4 })
+            Line("cr" + i.ToString(Ci), c => Hex(c.Cr[i]));
+        string[] segments = ["es", "cs", "ss", "ds", "fs", "gs"];
+        for (int i = 0; i < segments.Length; i++)
+        {
+            int s = i;
+            Line(segments[s], c => string.Create(Ci, $"{c.Segments[s].Selector:x4} base {c.Segments[s].Base:x}"));
+        }
+        Line("long_mode", c => c.LongMode ? "yes" : "no");
+        w.Write("</table>\n");
     }
 
     private static void Differences(TextWriter w, string other, StateDiff diff)

@@ -15,7 +15,7 @@ public sealed partial class ReportTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    [GeneratedRegex("data-k=\"([a-z_]+)\">([^<]*)<")]
+    [GeneratedRegex("data-k=\"([a-z0-9_]+)\">([^<]*)<")]
     private static partial Regex DataK();
 
     // Chromium's rendered DOM and what it logged (console messages come as lines with ":CONSOLE").
@@ -82,6 +82,26 @@ public sealed partial class ReportTests : IDisposable
         var shown = DataK().Matches(File.ReadAllText(html)).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
         Assert.True(int.Parse(shown["passes"], System.Globalization.CultureInfo.InvariantCulture) >= 1);
         if (Directory.Exists(live)) Assert.Equal("11", shown["passes"]);
+    }
+
+    [Fact]
+    public void Report_ShowsEveryCpusRegisters_AsTheCpuSectionsHoldThem()
+    {
+        string input = Path.Combine(CorpusFiles.FixturesDir, "x86-pc-smp2", "full.mig");
+        string html = Path.Combine(_dir, "cpus.html");
+        Assert.Equal(0, QevmCli.Run("report", input, "-o", html).Code);
+        var shown = DataK().Matches(File.ReadAllText(html)).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
+        StateDump dump;
+        using (var f = File.OpenRead(input)) dump = StateDump.Read(f);
+        var cpus = Qevm.Guest.X86CpuState.FromState(dump);
+        Assert.Equal(2, cpus.Count);
+        foreach (var c in cpus)
+        {
+            Assert.Equal($"0x{c.Eip:x16}", shown[$"cpu{c.Index}_rip"]);
+            Assert.Equal($"0x{c.Regs[4]:x16}", shown[$"cpu{c.Index}_rsp"]);
+            Assert.Equal($"0x{c.Cr[0]:x16}", shown[$"cpu{c.Index}_cr0"]);
+        }
+        Assert.NotEqual(shown["cpu0_rip"], shown["cpu1_rip"]);
     }
 
     [Fact]
