@@ -110,6 +110,7 @@ internal sealed class QmpCommands(SaveStateRegistry registry, QmpServerOptions o
         string filename = args.RequiredString("filename");
         args.OptionalBool("live");
         args.CheckNoOthers();
+        string path = Confined(filename);
         var image = new MemoryStream();
         lock (_machine)
         {
@@ -126,13 +127,32 @@ internal sealed class QmpCommands(SaveStateRegistry registry, QmpServerOptions o
         }
         try
         {
-            AtomicFile.Write(filename, s => image.WriteTo(s));
+            AtomicFile.Write(path, s => image.WriteTo(s));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             throw QmpCommandError.Generic($"Unable to open {filename}: {Strerror(e)}");
         }
         return Empty;
+    }
+
+    // QmpServerOptions.FileDirectory: a name is taken in that folder, and one that leaves it is not opened.
+    private string Confined(string filename)
+    {
+        if (options.FileDirectory is not { } dir) return filename;
+        string root = Path.GetFullPath(dir);
+        string path;
+        try
+        {
+            path = Path.GetFullPath(Path.Combine(root, filename));
+        }
+        catch (ArgumentException)
+        {
+            throw QmpCommandError.Generic($"Unable to open {filename}: Invalid argument");
+        }
+        if (!path.StartsWith(Path.TrimEndingDirectorySeparator(root) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw QmpCommandError.Generic($"Unable to open {filename}: Permission denied");
+        return path;
     }
 
     // qmp_xen_load_devices_state: refused while running; a failed load changes no device. The file is read into
@@ -142,6 +162,7 @@ internal sealed class QmpCommands(SaveStateRegistry registry, QmpServerOptions o
         var args = new QmpArguments(arguments);
         string filename = args.RequiredString("filename");
         args.CheckNoOthers();
+        string path = Confined(filename);
         lock (_machine)
         {
             if (_running) throw RunningRefused();
@@ -150,7 +171,7 @@ internal sealed class QmpCommands(SaveStateRegistry registry, QmpServerOptions o
         FileStream file;
         try
         {
-            file = new FileStream(filename, FileMode.Open, FileAccess.Read, FileShare.Read);
+            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {

@@ -29,6 +29,12 @@ public sealed record QmpServerOptions
     /// </summary>
     public int OutputQueueLength { get; init; } = 1024;
 
+    /// <summary>
+    /// When set, the files of <c>xen-save-devices-state</c> and <c>xen-load-devices-state</c> are resolved in this
+    /// folder and may not leave it (a name that does is refused as QEMU refuses a file it may not open); null: any path.
+    /// </summary>
+    public string? FileDirectory { get; init; }
+
     /// <summary>Where the server reports what happens to clients (e.g. one disconnected for not reading); null: nowhere.</summary>
     public Action<string>? Log { get; init; }
 }
