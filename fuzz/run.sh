@@ -33,7 +33,10 @@ failed=0
 for t in "${targets[@]}"; do
   [ -d "fuzz/seeds/$t" ] || { echo "fuzzing $t: no seeds in fuzz/seeds/$t"; failed=1; continue; }
   out="$work/findings-$t"
-  if ! afl-fuzz -i "fuzz/seeds/$t" -o "$out" -V "$seconds" -t 10000 -m none -- dotnet "$work/bin/Qevm.Fuzz.dll" "$t" > "$work/afl-$t.log" 2>&1; then
+  # A JSON target's dictionary (its format's names and values) lets mutations build documents, not only break them.
+  dict=()
+  if [ -f "fuzz/dicts/$t.dict" ]; then dict=(-x "fuzz/dicts/$t.dict"); fi
+  if ! afl-fuzz -i "fuzz/seeds/$t" -o "$out" "${dict[@]}" -V "$seconds" -t 10000 -m none -- dotnet "$work/bin/Qevm.Fuzz.dll" "$t" > "$work/afl-$t.log" 2>&1; then
     echo "fuzzing $t: afl-fuzz failed"; tail -n 30 "$work/afl-$t.log"; failed=1; continue
   fi
   stats="$out/default/fuzzer_stats"

@@ -12,7 +12,9 @@ public static class Program
 {
     /// <summary>
     /// The targets by name: the seeds are in <c>fuzz/seeds/NAME/</c> and the crashes in <c>fuzz/crashes/NAME/</c>.
-    /// A new target is a file in Targets/ and a row here.
+    /// A new target is a file in Targets/ (a static <c>Run(byte[])</c> that throws only on a broken contract) and a
+    /// row here, with seeds in fuzz/seeds/NAME/: the QMP target (lines into the server's per-connection logic) is
+    /// meant to come this way.
     /// </summary>
     public static IReadOnlyDictionary<string, Action<byte[]>> Targets { get; } = new Dictionary<string, Action<byte[]>>(StringComparer.Ordinal)
     {
