@@ -46,10 +46,11 @@ for t in "${targets[@]}"; do
     kept=0
     for c in "$out"/default/"$kind"/id*; do
       [ -e "$c" ] || continue
-      # A crash counts when it replays outside afl-fuzz (uninstrumented, same memory cap): on a loaded machine
-      # the fuzzed process can die for reasons that are not the input's.
+      # A crash is kept when it replays alone outside afl-fuzz (uninstrumented, same memory cap). One that does not
+      # depends on what the process ran before (memory kept across inputs, as pooled buffers once were): it is
+      # reported, for a longer look, but there is no input to commit.
       if [ "$kind" = crashes ] && timeout 60 dotnet "$work/replay/Qevm.Fuzz.dll" "$t" "$c" >/dev/null 2>&1; then
-        echo "fuzzing $t: $(basename "$c") does not replay; not kept"; continue
+        echo "fuzzing $t: $(basename "$c") does not replay alone; not kept"; continue
       fi
       mkdir -p "fuzz/$kind/$t"
       cp "$c" "fuzz/$kind/$t/$(sha256sum "$c" | cut -c1-16).bin"
