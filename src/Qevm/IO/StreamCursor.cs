@@ -49,12 +49,15 @@ internal sealed class StreamCursor : InputCursor
             throw new VmStateFormatException(VmStateError.LimitExceeded, Position,
                 string.Create(CultureInfo.InvariantCulture, $"at most {_maxBuffer} bytes of lookahead"),
                 string.Create(CultureInfo.InvariantCulture, $"a record needing {count}"));
-        if (count > _buf.Length - _start)
+        // A seekable input tells how many bytes are left: a length the input only claims (a damaged record) does not
+        // make the buffer grow past them (the pool would keep such buffers).
+        int need = Length is { } len ? (int)Math.Min(count, Math.Max(len - Position, _end - _start)) : count;
+        if (need > _buf.Length - _start)
         {
             int live = _end - _start;
-            if (count > _buf.Length)
+            if (need > _buf.Length)
             {
-                var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max((long)count, (long)_buf.Length * 2), Array.MaxLength));
+                var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max((long)need, (long)_buf.Length * 2), Array.MaxLength));
                 Buffer.BlockCopy(_buf, _start, bigger, 0, live);
                 ArrayPool<byte>.Shared.Return(_buf);
                 _buf = bigger;

@@ -40,6 +40,7 @@ internal readonly struct JsonCursor
     /// <summary>Parses <paramref name="json"/>; a syntax error names its line and byte. Dispose the document.</summary>
     public static JsonDocument Parse(ReadOnlyMemory<byte> json, VmStateError error, string what, long offset = 0, int maxDepth = 256)
     {
+        RequireUtf8(json.Span, error, what, offset);
         try
         {
             return JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = maxDepth });
@@ -49,6 +50,18 @@ internal readonly struct JsonCursor
             throw VmStateFormatException.InJson(error, "$", what, string.Create(CultureInfo.InvariantCulture,
                 $"no valid JSON at line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}"), offset);
         }
+    }
+
+    /// <summary>
+    /// Throws unless <paramref name="json"/> is UTF-8: <see cref="JsonDocument.Parse(ReadOnlyMemory{byte}, JsonDocumentOptions)"/>
+    /// accepts other bytes inside strings and fails only when one is read, with an InvalidOperationException.
+    /// </summary>
+    internal static void RequireUtf8(ReadOnlySpan<byte> json, VmStateError error, string what, long offset)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(json)) return;
+        int at = 0;
+        while (System.Text.Rune.DecodeFromUtf8(json[at..], out _, out int length) == System.Buffers.OperationStatus.Done) at += length;
+        throw VmStateFormatException.InJson(error, "$", what, string.Create(CultureInfo.InvariantCulture, $"bytes that are not UTF-8 at byte {at + 1}"), offset);
     }
 
     /// <summary>The root of <paramref name="doc"/>.</summary>

@@ -59,6 +59,8 @@ public static class TrailerSchema
                 nested = ReadVmsd(st, depth + 1);
             else if (type is "tmp" or "vstruct" && f.TryGetProperty("vmsd_name", out _))
                 nested = ReadVmsd(f, depth + 1);
+            // A count no array can have (a negative array_len, or more than an int) makes the description unusable, as other bad values do.
+            if (counts[i] is < 0 or > int.MaxValue) throw new FormatException("array_len out of range");
             result.Add(new VmStateField(f.GetProperty("name").GetString() ?? "", type, size, (int)counts[i])
             {
                 IsArray = f.TryGetProperty("array_len", out _) || f.TryGetProperty("index", out _),

@@ -79,6 +79,7 @@ public sealed class Trailer : ISchemaSource
     /// <summary>Parses trailer JSON; <paramref name="offset"/> is where its 0x06 byte was (for messages).</summary>
     public static Trailer Parse(ReadOnlyMemory<byte> json, long offset = -1)
     {
+        JsonCursor.RequireUtf8(json.Span, VmStateError.BadTrailer, "valid JSON in the trailer", Math.Max(0, offset));
         try
         {
             using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 256 });

@@ -7,8 +7,8 @@ using Qevm.Tests.Corpus;
 namespace Qevm.Tests.Properties;
 
 /// <summary>
-/// The error contract on JSON inputs: randomly mutated <c>dump --json</c> documents and <c>-dump-vmstate</c> files
-/// (a property removed, a value replaced by one of another type or out of range, a name changed) either work or
+/// The error contract on JSON inputs: randomly mutated <c>dump --json</c> documents, <c>-dump-vmstate</c> files,
+/// trailer JSON and catalogues (a property removed, a value replaced by one of another type or out of range, a name changed) either work or
 /// fail with <see cref="VmStateFormatException"/> naming a JSON path; through the CLI, exit 0 or 1 and, on 1,
 /// exactly one line on stderr.
 /// </summary>
@@ -153,5 +153,54 @@ public sealed class JsonContractProperties : IDisposable
             AssertOneLineOrSuccess(code, err, "check --target");
         }, iter: 150, threads: 1, seed: "0000000000001");
         Assert.True(failures > 20, $"only {failures} of 150 mutated dumps were refused: the mutations do not reach the reader");
+    }
+
+    // A mutated schema decodes x86-pc's device.state or fails naming a JSON path (or, found by the decoder, an
+    // offset); through the CLI, dump --schema exits 0 or 1 with one line. The decoder reports a description that
+    // does not fit as a section's problem, so the mutations that reach it are the refusals and the documents whose
+    // dump has other problems than the unmutated one's.
+    private void MutatedSchema_DecodesOrFails(string json, string fileName, Func<byte[], ISchemaSource> parse, int iterations, int minReached)
+    {
+        var path = Path.Combine(_dir, fileName);
+        var device = Path.Combine(CorpusFiles.FixturesDir, "x86-pc", "device.state");
+        static string Problems(StateDump d) => string.Join("\n", d.Sections.SelectMany(s => s.Problems));
+        string baseline = Problems(StateDump.Read(File.OpenRead(device), [parse(System.Text.Encoding.UTF8.GetBytes(json))]));
+        int refused = 0, reached = 0;
+        Edit.Array[1, 3].Sample(edits =>
+        {
+            string mutated = Mutate(json, edits);
+            try
+            {
+                var schema = parse(System.Text.Encoding.UTF8.GetBytes(mutated));
+                if (Problems(StateDump.Read(File.OpenRead(device), [schema])) != baseline) reached++;
+            }
+            catch (VmStateFormatException e)
+            {
+                Assert.True(e.JsonPath is not null || e.Offset >= 0, e.Message);
+                refused++;
+            }
+            File.WriteAllText(path, mutated);
+            var (code, _, err) = QevmCli.Run("dump", device, "--schema", path);
+            AssertOneLineOrSuccess(code, err, "dump --schema " + fileName);
+        }, iter: iterations, threads: 1, seed: "0000000000001");
+        Assert.True(refused + reached >= minReached,
+            $"{refused} refused and {reached} decoded otherwise of {iterations} mutated schemas: the mutations do not reach the parser");
+    }
+
+    [Fact]
+    public void MutatedTrailer_DecodesOrFailsNamingAJsonPath()
+    {
+        var trailer = Qevm.Tests.Codec.DecodeCorpusTests.TrailerOf("fixtures/x86-pc/full.mig");
+        MutatedSchema_DecodesOrFails(System.Text.Encoding.UTF8.GetString(trailer.Json.Span), "trailer.json", data => Trailer.Parse(data), 150, 10);
+    }
+
+    [Fact]
+    public void MutatedCatalogue_DecodesOrFailsNamingAJsonPath()
+    {
+        var catalogue = new SchemaCatalogue();
+        catalogue.Harvest(new MemoryStream(CorpusFiles.Bytes("fixtures/x86-pc/full.mig"), writable: false), "x86-pc/full.mig");
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new System.Text.Json.Utf8JsonWriter(buffer)) catalogue.Write(w);
+        MutatedSchema_DecodesOrFails(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan), "catalogue.json", data => SchemaCatalogue.Parse(data), 150, 20);
     }
 }

@@ -9,12 +9,12 @@ namespace Qevm.Tests.Properties;
 /// </summary>
 public class MutationProperties
 {
-    private enum Mutation { Flip, Truncate, Insert, Delete }
+    internal enum Mutation { Flip, Truncate, Insert, Delete }
 
-    private static readonly Gen<(Mutation, int, byte)> Edit =
+    internal static readonly Gen<(Mutation, int, byte)> Edit =
         Gen.Select(Gen.Enum<Mutation>(), Gen.Int[0, int.MaxValue], Gen.Byte);
 
-    private static byte[] Apply(byte[] input, (Mutation Kind, int Where, byte Value)[] edits)
+    internal static byte[] Apply(byte[] input, (Mutation Kind, int Where, byte Value)[] edits)
     {
         var b = new List<byte>(input);
         foreach (var (kind, where, value) in edits)
