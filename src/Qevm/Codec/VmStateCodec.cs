@@ -345,7 +345,7 @@ public static class VmStateCodec
                     VmStateType.Struct or VmStateType.VStruct when f.Struct is not null => CaptureStruct(f.Struct, b.GetElement(opaque, e), f.Struct.VersionId, null, depth + 1),
                     VmStateType.Int or VmStateType.UInt or VmStateType.Bool or VmStateType.Float64 when IsScalarSize(f) => new VmScalar { Bits = b.GetBits(opaque, e), Size = f.Size, Type = f.Type },
                     VmStateType.UnusedBuffer => new VmBytes { Bytes = new byte[SizeOf(f, s, c)] },
-                    _ => new VmBytes { Bytes = b.GetBytes(opaque, SizeOf(f, s, c))[..SizeOf(f, s, c)].ToArray() },
+                    _ => new VmBytes { Bytes = b.GetBytes(opaque, SizeOf(f, s, c)).ToArray() },
                 };
                 v.Field = f;
                 if (array is not null) array.Add(v);

@@ -14,7 +14,7 @@ internal sealed class BufferField<T>(string name, FieldAccessor<T, byte[]>? memb
     {
         var bytes = member!((T)opaque);
         if (bytes.Length < size) throw new InvalidOperationException($"'{Name}' holds {bytes.Length} bytes, the description {size}");
-        return bytes;
+        return bytes.AsSpan(0, size);
     }
 
     public override void SetBytes(object opaque, ReadOnlySpan<byte> bytes)

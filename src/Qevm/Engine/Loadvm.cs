@@ -61,8 +61,8 @@ internal static class Loadvm
             {
                 // A file without footers, given to a loader that expects them (check_section_footer).
                 throw new VmStateFormatException(VmStateError.BadFooter, r.RecordOffset,
-                    string.Create(CultureInfo.InvariantCulture, $"footer 0x7E + be32 {open.Header.SectionId}"), "the next record",
-                    "Missing section footer for " + open.Header.Idstr, open.Record);
+                    FooterMessages.Expected(open.Header.SectionId), "the next record",
+                    FooterMessages.Missing(open.Header.Idstr), open.Record);
             }
             switch (r.RecordType)
             {
@@ -162,8 +162,8 @@ internal static class Loadvm
             {
                 if (r.HasFooters == false)
                     throw new VmStateFormatException(VmStateError.BadFooter, payloadOffset + payload.Length,
-                        string.Create(CultureInfo.InvariantCulture, $"footer 0x7E + be32 {h.SectionId}"), "the next record",
-                        "Missing section footer for " + h.Idstr, record);
+                        FooterMessages.Expected(h.SectionId), "the next record",
+                        FooterMessages.Missing(h.Idstr), record);
                 _awaitingFooter = (entry, h, record);
             }
             else
@@ -182,13 +182,13 @@ internal static class Loadvm
                     rest[0] is 0x00 or (>= 0x01 and <= 0x04) or 0x08 ? null : string.Create(CultureInfo.InvariantCulture, $"Unknown savevm section type {rest[0]}"), record);
             if (rest[0] != 0x7E)
                 return new VmStateFormatException(VmStateError.BadFooter, at, expected, string.Create(CultureInfo.InvariantCulture, $"0x{rest[0]:x2}"),
-                    "Missing section footer for " + h.Idstr, record);
+                    FooterMessages.Missing(h.Idstr), record);
             if (rest.Length < 5)
                 return new VmStateFormatException(VmStateError.BadFooter, at, expected, "0x7e and the start of the section's real footer", null, record);
             uint read = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(rest[1..]);
             // A matching id there passes QEMU's check, and QEMU reads the rest of the data as records: no one message.
             return new VmStateFormatException(VmStateError.BadFooter, at + 1, expected, "section id " + read.ToString(CultureInfo.InvariantCulture),
-                read == h.SectionId ? null : string.Create(CultureInfo.InvariantCulture, $"Mismatched section id in footer for {h.Idstr} - read 0x{read:x} expected 0x{h.SectionId:x}"), record);
+                read == h.SectionId ? null : FooterMessages.Mismatched(h.Idstr, read, h.SectionId), record);
         }
 
         // §14.4: configuration_post_load compares over the received length.

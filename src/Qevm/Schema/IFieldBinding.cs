@@ -13,7 +13,7 @@ internal interface IFieldBinding
     /// <summary>Stores a scalar element; an <c>equal</c> field compares instead and throws QEMU's refusal.</summary>
     void SetBits(object opaque, int index, ulong bits, long offset);
 
-    /// <summary>The bytes of a buffer field (at least <paramref name="size"/> of them).</summary>
+    /// <summary>The first <paramref name="size"/> bytes of a buffer field.</summary>
     ReadOnlySpan<byte> GetBytes(object opaque, int size);
 
     /// <summary>Stores a buffer field.</summary>

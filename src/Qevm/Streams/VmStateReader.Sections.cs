@@ -96,8 +96,8 @@ public sealed partial class VmStateReader
             {
                 string found = _in.Ensure(1) ? "0x" + _in.Peek(1)[0].ToString("x2", CultureInfo.InvariantCulture) : "end of data";
                 throw new VmStateFormatException(VmStateError.BadFooter, offset,
-                    string.Create(CultureInfo.InvariantCulture, $"footer 0x7E + be32 {header.SectionId}"), found,
-                    "Missing section footer for " + header.Idstr, DescribeSection(header));
+                    FooterMessages.Expected(header.SectionId), found,
+                    FooterMessages.Missing(header.Idstr), DescribeSection(header));
             }
             HasFooters = false;
             return false;
@@ -105,8 +105,8 @@ public sealed partial class VmStateReader
         uint id = BinaryPrimitives.ReadUInt32BigEndian(_in.Peek(5)[1..]);
         if (id != header.SectionId)
             throw new VmStateFormatException(VmStateError.BadFooter, offset + 1,
-                string.Create(CultureInfo.InvariantCulture, $"footer 0x7E + be32 {header.SectionId}"), "section id " + id.ToString(CultureInfo.InvariantCulture),
-                string.Create(CultureInfo.InvariantCulture, $"Mismatched section id in footer for {header.Idstr} - read 0x{id:x} expected 0x{header.SectionId:x}"),
+                FooterMessages.Expected(header.SectionId), "section id " + id.ToString(CultureInfo.InvariantCulture),
+                FooterMessages.Mismatched(header.Idstr, id, header.SectionId),
                 DescribeSection(header));
         HasFooters = true;
         RecordType = RecordType.SectionFooter;
@@ -178,14 +178,14 @@ public sealed partial class VmStateReader
             {
                 uint read = BinaryPrimitives.ReadUInt32BigEndian(f[1..]);
                 throw new VmStateFormatException(VmStateError.BadFooter, PayloadOffset + at + 1,
-                    string.Create(CultureInfo.InvariantCulture, $"footer 0x7E + be32 {h.SectionId}"), "section id " + read.ToString(CultureInfo.InvariantCulture),
-                    string.Create(CultureInfo.InvariantCulture, $"Mismatched section id in footer for {h.Idstr} - read 0x{read:x} expected 0x{h.SectionId:x}"),
+                    FooterMessages.Expected(h.SectionId), "section id " + read.ToString(CultureInfo.InvariantCulture),
+                    FooterMessages.Mismatched(h.Idstr, read, h.SectionId),
                     DescribeSection(h));
             }
             if (HasFooters == true)
                 throw new VmStateFormatException(VmStateError.BadFooter, PayloadOffset + (described ?? 0),
                     string.Create(CultureInfo.InvariantCulture, $"the section's data closed by footer 0x7E + be32 {h.SectionId} and a valid next record"),
-                    "no such footer before the end of data", "Missing section footer for " + h.Idstr, DescribeSection(h));
+                    "no such footer before the end of data", FooterMessages.Missing(h.Idstr), DescribeSection(h));
         }
         if (described is { } len && IsPlausibleNext(len))
         {
@@ -198,12 +198,12 @@ public sealed partial class VmStateReader
             HasFooters = true;
             if (damaged[0] != 0x7E)
                 throw new VmStateFormatException(VmStateError.BadFooter, PayloadOffset + slot,
-                    string.Create(CultureInfo.InvariantCulture, $"footer 0x7E + be32 {h.SectionId}"), "0x" + damaged[0].ToString("x2", CultureInfo.InvariantCulture),
-                    "Missing section footer for " + h.Idstr, DescribeSection(h));
+                    FooterMessages.Expected(h.SectionId), "0x" + damaged[0].ToString("x2", CultureInfo.InvariantCulture),
+                    FooterMessages.Missing(h.Idstr), DescribeSection(h));
             uint other = BinaryPrimitives.ReadUInt32BigEndian(damaged[1..]);
             throw new VmStateFormatException(VmStateError.BadFooter, PayloadOffset + slot + 1,
-                string.Create(CultureInfo.InvariantCulture, $"footer 0x7E + be32 {h.SectionId}"), "section id " + other.ToString(CultureInfo.InvariantCulture),
-                string.Create(CultureInfo.InvariantCulture, $"Mismatched section id in footer for {h.Idstr} - read 0x{other:x} expected 0x{h.SectionId:x}"),
+                FooterMessages.Expected(h.SectionId), "section id " + other.ToString(CultureInfo.InvariantCulture),
+                FooterMessages.Mismatched(h.Idstr, other, h.SectionId),
                 DescribeSection(h));
         }
         throw new VmStateFormatException(VmStateError.NeedsSchema, PayloadOffset,
@@ -220,19 +220,19 @@ public sealed partial class VmStateReader
     {
         var f = _in.Buffered[(int)at..];
         long end = _in.Position + _in.Available;
-        string expected = string.Create(CultureInfo.InvariantCulture, $"footer 0x7E + be32 {h.SectionId}");
+        string expected = FooterMessages.Expected(h.SectionId);
         if (f.IsEmpty)
             throw new VmStateFormatException(VmStateError.Truncated, end, expected, "end of data",
                 "check_section_footer: Read section footer failed: -5", DescribeSection(h));
         if (f[0] != 0x7E)
             throw new VmStateFormatException(VmStateError.BadFooter, PayloadOffset + at, expected, "0x" + f[0].ToString("x2", CultureInfo.InvariantCulture),
-                "Missing section footer for " + h.Idstr, DescribeSection(h));
+                FooterMessages.Missing(h.Idstr), DescribeSection(h));
         Span<byte> id = stackalloc byte[4];
         f[1..].CopyTo(id);
         uint read = BinaryPrimitives.ReadUInt32BigEndian(id);
         if (read != h.SectionId)
             throw new VmStateFormatException(VmStateError.BadFooter, PayloadOffset + at + 1, expected, "a cut section id",
-                string.Create(CultureInfo.InvariantCulture, $"Mismatched section id in footer for {h.Idstr} - read 0x{read:x} expected 0x{h.SectionId:x}"),
+                FooterMessages.Mismatched(h.Idstr, read, h.SectionId),
                 DescribeSection(h));
         throw new VmStateFormatException(VmStateError.Truncated, end, expected + " and a record type byte", "end of data",
             "load of migration failed: Input/output error", DescribeSection(h));

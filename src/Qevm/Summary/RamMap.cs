@@ -71,7 +71,9 @@ public sealed class RamBlockMap
         Name = name;
         Length = length;
         PageSize = pageSize;
-        _seen = new byte[checked((int)((length / (ulong)pageSize + 7) / 8 + 1))];
+        // A bit per page, up to 2^29 pages (2 TiB of 4 KiB pages); a block's length is the stream's word, so a damaged
+        // one must not decide how much is allocated: pages past the cap are not told apart as sent again.
+        _seen = new byte[(int)Math.Min(length / (ulong)pageSize / 8 + 1, 1UL << 26)];
     }
 
     internal int Index { get; }

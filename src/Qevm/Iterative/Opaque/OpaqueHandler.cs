@@ -18,7 +18,7 @@ internal sealed class OpaqueHandler : IIterativeHandler
         if (len < 0)
             throw new VmStateFormatException(VmStateError.BadFooter, at,
                 string.Create(CultureInfo.InvariantCulture, $"footer 0x7E + be32 {h.SectionId} closing the data of '{h.Idstr}'"), "none",
-                "Missing section footer for " + h.Idstr);
+                FooterMessages.Missing(h.Idstr));
         r.SetItem(IterativeItemKind.Opaque, len, true, dataLength: (int)len);
     }
 }
