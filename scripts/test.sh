@@ -20,6 +20,16 @@ else
   echo "could not unpack QEMU 10 (the tests that need it will fail)"
 fi
 
+# QEMU 5.2 (bullseye) and 11.1 (sid) in minimal Debian chroots beside 7.2 and 10.0 (scripts/get-qemu-chroot.sh);
+# the tests run them through scripts/qemu-in-chroot.sh.
+for pair in bullseye:QEVM_QEMU52_CHROOT sid:QEVM_QEMU111_CHROOT; do
+  if dir="$(bash scripts/get-qemu-chroot.sh "${pair%%:*}")"; then
+    export "${pair#*:}=$dir"
+  else
+    echo "could not build the ${pair%%:*} chroot (the tests that need its QEMU will fail)"
+  fi
+done
+
 # A Linux kernel for the test whose guest is in long mode (scripts/get-linux-kernel.sh).
 if kernel="$(bash scripts/get-linux-kernel.sh)"; then
   export QEVM_LINUX_KERNEL="$kernel"

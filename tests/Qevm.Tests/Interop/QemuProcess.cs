@@ -80,14 +80,16 @@ internal sealed class QemuProcess : IDisposable
     /// reads the greeting and leaves capabilities negotiation mode.
     /// </summary>
     /// <exception cref="InvalidOperationException">QEMU exited early or QMP did not come up; the message holds QEMU's output.</exception>
-    public static QemuProcess Start(IEnumerable<string> extraArgs, string? binary = null, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="launcher">Words that run QEMU through another program (e.g. <c>chroot DIR qemu-system-x86_64</c>,
+    /// see <see cref="QemuChroot"/>): the first is the program started, and <paramref name="binary"/> is ignored.</param>
+    public static QemuProcess Start(IEnumerable<string> extraArgs, string? binary = null, IReadOnlyDictionary<string, string>? environment = null,
+        IReadOnlyList<string>? launcher = null)
     {
         ArgumentNullException.ThrowIfNull(extraArgs);
         string tempDirectory = Directory.CreateTempSubdirectory("qevm-qemu-").FullName;
         string socketPath = Path.Combine(tempDirectory, "qmp.sock");
-        var arguments = new List<string>
+        var arguments = new List<string>(launcher ?? [binary ?? DefaultBinary])
         {
-            binary ?? DefaultBinary,
             "-display", "none",
             "-nodefaults",
             "-accel", "tcg",
@@ -149,12 +151,18 @@ internal sealed class QemuProcess : IDisposable
     /// completed; false when it reports failed or exits on the failed load (often before or while QMP answers),
     /// with QEMU's output either way.
     /// </summary>
-    public static (bool Completed, string Log) LoadIncoming(IEnumerable<string> machineArgs, string file)
+    public static (bool Completed, string Log) LoadIncoming(IEnumerable<string> machineArgs, string file) =>
+        LoadIncoming(machineArgs, file, args => Start(args));
+
+    /// <summary>As <see cref="LoadIncoming(IEnumerable{string}, string)"/>, with QEMU started by <paramref name="start"/>
+    /// (another QEMU version).</summary>
+    public static (bool Completed, string Log) LoadIncoming(IEnumerable<string> machineArgs, string file, Func<IEnumerable<string>, QemuProcess> start)
     {
+        ArgumentNullException.ThrowIfNull(start);
         QemuProcess? q = null;
         try
         {
-            q = Start([.. machineArgs, "-S", "-incoming", $"exec:cat '{file}'"]);
+            q = start([.. machineArgs, "-S", "-incoming", $"exec:cat '{file}'"]);
             string status = q.WaitForMigrationStatus(TimeSpan.FromSeconds(30), "completed", "failed");
             return (status == "completed", q.Log);
         }
