@@ -40,7 +40,7 @@ fi
 # libvirt (the container tests run `virsh save` with libvirtd as root), the compressors they compare with, and
 # zsh and fish, whose completion the tests load, and Chromium, which renders `qevm report` pages headless.
 missing=""
-for prog in libvirtd:libvirt-daemon-system virsh:libvirt-clients zstd:zstd xz:xz-utils bzip2:bzip2 gzip:gzip zsh:zsh fish:fish chromium:chromium; do
+for prog in qemu-system-aarch64:qemu-system-arm libvirtd:libvirt-daemon-system virsh:libvirt-clients zstd:zstd xz:xz-utils bzip2:bzip2 gzip:gzip zsh:zsh fish:fish chromium:chromium; do
   command -v "${prog%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${prog%%:*}" ] || missing="$missing ${prog#*:}"
 done
 if [ -n "$missing" ]; then

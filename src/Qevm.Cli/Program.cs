@@ -36,6 +36,7 @@ public static class Program
         root.Subcommands.Add(ExtractCommand.Create(output));
         root.Subcommands.Add(MemoryCommand.Create(output));
         root.Subcommands.Add(ExportCommand.Create(output));
+        root.Subcommands.Add(CpuCommand.Create(output));
         root.Subcommands.Add(ServeCommand.Create(output));
         root.Subcommands.Add(QmpCommand.Create(output));
         root.Subcommands.Add(SnapshotsCommand.Create(output));

@@ -13,7 +13,7 @@ internal static class ExportCommand
         var format = new Option<string>("--format") { Description = "elf: an ELF core as QEMU 7.2's dump-guest-memory (paging off) writes it", Required = true };
         format.AcceptOnlyFromAmong("elf");
         var schemas = SchemaOption.Create();
-        var cmd = new Command("export", "Write the guest's memory and CPU registers (x86 pc and q35) as an ELF core") { file, outOption, format, schemas };
+        var cmd = new Command("export", "Write the guest's memory and CPU registers (x86 pc and q35, aarch64 virt) as an ELF core") { file, outOption, format, schemas };
         cmd.SetAction(pr => CommandRunner.Run(output, () =>
         {
             var dst = pr.GetValue(outOption)!;

@@ -19,7 +19,7 @@ internal static class MemoryCommand
         var file = CommandRunner.FileArgument();
         var json = new Option<bool>("--json") { Description = "print the ranges as JSON" };
         var schemas = SchemaOption.Create();
-        var cmd = new Command("map", "Guest-physical ranges of the RAM blocks (x86 pc and q35), as dump-guest-memory lists them") { file, json, schemas };
+        var cmd = new Command("map", "Guest-physical ranges of the RAM blocks (x86 pc and q35, aarch64 virt), as dump-guest-memory lists them") { file, json, schemas };
         cmd.SetAction(pr => CommandRunner.Run(output, () =>
         {
             using var state = CommandRunner.OpenState(pr, pr.GetValue(file)!);
@@ -34,16 +34,23 @@ internal static class MemoryCommand
     private static void WriteText(CliOutput output, GuestPhysicalLayout layout)
     {
         var c = CultureInfo.InvariantCulture;
-        output.Out.WriteLine(string.Format(c, "{0}: 0x{1:x} bytes below 4 GiB, 0x{2:x} above", layout.Machine == PcMachine.Q35 ? "q35" : "i440fx", layout.Below4G, layout.Above4G));
+        output.Out.WriteLine(string.Format(c, "{0}: 0x{1:x} bytes below 4 GiB, 0x{2:x} above", Name(layout.Machine), layout.Below4G, layout.Above4G));
         foreach (var r in layout.Ranges)
             output.Out.WriteLine(string.Format(c, "  0x{0:x16}-0x{1:x16}  {2}+0x{3:x}  (0x{4:x} bytes)", r.Address, r.End - 1, r.Block, r.BlockOffset, r.Length));
         foreach (var n in layout.Notes) output.Out.WriteLine("note: " + n);
     }
 
+    private static string Name(GuestMachine machine) => machine switch
+    {
+        GuestMachine.Q35 => "q35",
+        GuestMachine.ArmVirt => "virt",
+        _ => "i440fx",
+    };
+
     private static void WriteJson(CliOutput output, GuestPhysicalLayout layout) => output.WriteJson(w =>
     {
         w.WriteStartObject();
-        w.WriteString("machine", layout.Machine == PcMachine.Q35 ? "q35" : "i440fx");
+        w.WriteString("machine", Name(layout.Machine));
         w.WriteNumber("below_4g", layout.Below4G);
         w.WriteNumber("above_4g", layout.Above4G);
         w.WriteStartArray("ranges");

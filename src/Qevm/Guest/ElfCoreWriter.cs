@@ -4,7 +4,7 @@ using System.IO.Compression;
 namespace Qevm.Guest;
 
 /// <summary>
-/// Writes an x86 guest's memory and CPU state as the ELF core QEMU 7.2's <c>dump-guest-memory</c> writes with
+/// Writes an x86 or aarch64 guest's memory and CPU state as the ELF core QEMU 7.2's <c>dump-guest-memory</c> writes with
 /// paging off (dump/dump.c): ELF header, the section headers (the null one and .shstrtab), one PT_NOTE and one
 /// PT_LOAD per <see cref="GuestPhysicalLayout"/> range, the notes, the memory of each range in order, the string
 /// table. Two passes over the stream: the layout and CPUs come from the device sections, which follow the RAM.
@@ -14,7 +14,7 @@ namespace Qevm.Guest;
 public static class ElfCoreWriter
 {
     private const int EhdrSize = 64, ShdrSize = 64, PhdrSize = 56;
-    private const ushort EtCore = 4, Em386 = 3, EmX86_64 = 62;
+    private const ushort EtCore = 4, Em386 = 3, EmX86_64 = 62, EmAarch64 = 183;
     private static readonly byte[] StringTable = "\0.shstrtab\0"u8.ToArray();
 
     /// <summary>
@@ -31,8 +31,7 @@ public static class ElfCoreWriter
         StateDump state;
         using (var first = open()) state = StateDump.Read(first, schemas);
         var layout = GuestPhysicalLayout.FromState(state);
-        var cpus = X86CpuState.FromState(state);
-        var notes = X86ElfNotes.Build(cpus);
+        var (notes, machine) = NotesOf(state, layout);
 
         var ranges = layout.Ranges;
         int phnum = 1 + ranges.Count;
@@ -60,7 +59,7 @@ public static class ElfCoreWriter
         h[5] = 1; // ELFDATA2LSB
         h[6] = 1; // EV_CURRENT
         BinaryPrimitives.WriteUInt16LittleEndian(h[16..], EtCore);
-        BinaryPrimitives.WriteUInt16LittleEndian(h[18..], cpus[0].LongMode ? EmX86_64 : Em386);
+        BinaryPrimitives.WriteUInt16LittleEndian(h[18..], machine);
         BinaryPrimitives.WriteUInt32LittleEndian(h[20..], 1);
         BinaryPrimitives.WriteUInt64LittleEndian(h[32..], (ulong)phoff);
         BinaryPrimitives.WriteUInt64LittleEndian(h[40..], EhdrSize);
@@ -110,6 +109,14 @@ public static class ElfCoreWriter
         }
         output.Flush();
         return layout;
+    }
+
+    // The CPU notes and e_machine by the machine: aarch64's (cpu_get_dump_info) or x86's, EM_X86_64 when the first CPU is in long mode.
+    private static (byte[] Notes, ushort Machine) NotesOf(StateDump state, GuestPhysicalLayout layout)
+    {
+        if (layout.Machine == GuestMachine.ArmVirt) return (ArmElfNotes.Build(ArmCpuState.FromState(state)), EmAarch64);
+        var cpus = X86CpuState.FromState(state);
+        return (X86ElfNotes.Build(cpus), cpus[0].LongMode ? EmX86_64 : Em386);
     }
 
     // Puts each page of the stream where the ranges that map its block put it in the file.

@@ -3,7 +3,8 @@ using System.Globalization;
 namespace Qevm.Guest;
 
 /// <summary>
-/// Where each RAM block of an x86 <c>pc</c> (i440fx) or <c>q35</c> guest appears in guest-physical memory, as
+/// Where each RAM block of an x86 <c>pc</c> (i440fx) or <c>q35</c> guest, or an aarch64 <c>virt</c> guest
+/// (<see cref="ArmVirtLayout"/>), appears in guest-physical memory, as
 /// QEMU's flat memory view maps it and <c>dump-guest-memory</c> lists it: sorted ranges, neighbours of one block
 /// with contiguous offsets joined (QEMU's <c>guest_phys_block_add_section</c>). Built only from what the stream
 /// holds: the RAM block list, the machine type, the RTC's CMOS bytes, the host bridge's PCI configuration and the
@@ -14,7 +15,7 @@ public sealed class GuestPhysicalLayout
     private const ulong KiB = 1024, MiB = 1024 * KiB, GiB = 1024 * MiB;
     private const ulong FourGiB = 4 * GiB;
 
-    private GuestPhysicalLayout(PcMachine machine, ulong below4G, ulong above4G, List<GuestRange> ranges, List<string> notes)
+    internal GuestPhysicalLayout(GuestMachine machine, ulong below4G, ulong above4G, List<GuestRange> ranges, List<string> notes)
     {
         Machine = machine;
         Below4G = below4G;
@@ -23,13 +24,13 @@ public sealed class GuestPhysicalLayout
         Notes = notes;
     }
 
-    /// <summary>The chipset.</summary>
-    public PcMachine Machine { get; }
+    /// <summary>The machine type's kind.</summary>
+    public GuestMachine Machine { get; }
 
-    /// <summary>RAM below 4 GiB (QEMU's <c>below_4g_mem_size</c>), from CMOS.</summary>
+    /// <summary>RAM below 4 GiB (QEMU's <c>below_4g_mem_size</c>), from CMOS; for <c>virt</c>, the machine RAM below 4 GiB.</summary>
     public ulong Below4G { get; }
 
-    /// <summary>RAM from 4 GiB up (QEMU's <c>above_4g_mem_size</c>), from CMOS.</summary>
+    /// <summary>RAM from 4 GiB up (QEMU's <c>above_4g_mem_size</c>), from CMOS; for <c>virt</c>, the machine RAM from 4 GiB up.</summary>
     public ulong Above4G { get; }
 
     /// <summary>The ranges, by address.</summary>
@@ -54,6 +55,7 @@ public sealed class GuestPhysicalLayout
         var blocks = new Dictionary<string, ulong>(StringComparer.Ordinal);
         foreach (var b in state.Info.Ram?.Blocks ?? []) blocks[b.Name] = b.UsedLength;
         if (blocks.Count == 0) throw new GuestLayoutException("the stream carries no RAM blocks (a device-state file?): there is no guest memory to lay out");
+        if (machine == GuestMachine.ArmVirt) return ArmVirtLayout.Build(state, blocks);
 
         var cmos = Bytes(Find(state, s => s == "mc146818rtc"), "cmos_data", 128)
             ?? throw new GuestLayoutException("no decoded mc146818rtc section with cmos_data: the RAM split below 4 GiB cannot be known");
@@ -65,13 +67,13 @@ public sealed class GuestPhysicalLayout
         var main = MainBlock(blocks, ramSize);
         // The machine's own rule (pc_piix.c / pc_q35.c, gigabyte_align): a split that differs comes from
         // max-ram-below-4g, which the stream does not carry; CMOS is what QEMU itself used.
-        ulong threshold = machine == PcMachine.Q35 ? 0xB0000000 : 0xE0000000;
-        ulong split = machine == PcMachine.Q35 ? 0x80000000 : 0xC0000000;
+        ulong threshold = machine == GuestMachine.Q35 ? 0xB0000000 : 0xE0000000;
+        ulong split = machine == GuestMachine.Q35 ? 0x80000000 : 0xC0000000;
         ulong ruleBelow = ramSize >= threshold ? split : ramSize;
         if (ruleBelow != below)
             notes.Add(Invariant($"CMOS puts 0x{below:x} bytes below 4 GiB where the machine's rule gives 0x{ruleBelow:x} (max-ram-below-4g); CMOS is used"));
 
-        var bridgeName = machine == PcMachine.Q35 ? "mch" : "I440FX";
+        var bridgeName = machine == GuestMachine.Q35 ? "mch" : "I440FX";
         var config = Bytes(Find(state, s => s == bridgeName || s.EndsWith("/" + bridgeName, StringComparison.Ordinal)), "parent_obj/config", 256)
             ?? throw new GuestLayoutException($"no decoded {bridgeName} section with its PCI configuration: the PAM and SMRAM mappings cannot be known");
 
@@ -79,7 +81,7 @@ public sealed class GuestPhysicalLayout
         Legacy(machine, config, state, blocks, main, pieces, notes);
 
         // RAM from 1 MiB to the split, less Q35's TSEG (a black hole outside SMM).
-        ulong tseg = machine == PcMachine.Q35 ? Tseg(config) : 0;
+        ulong tseg = machine == GuestMachine.Q35 ? Tseg(config) : 0;
         if (below > MiB + tseg) pieces.Add(new(MiB, main, MiB, below - MiB - tseg));
         if (above > 0) pieces.Add(new(FourGiB, main, below, above));
         PciRamBars.Add(state, blocks, pieces, notes);
@@ -91,11 +93,12 @@ public sealed class GuestPhysicalLayout
         return new GuestPhysicalLayout(machine, below, above, Join(pieces), notes);
     }
 
-    private static PcMachine MachineOf(string name)
+    private static GuestMachine MachineOf(string name)
     {
-        if (name.StartsWith("pc-q35-", StringComparison.Ordinal) || name == "q35") return PcMachine.Q35;
-        if (name.StartsWith("pc-i440fx-", StringComparison.Ordinal) || name == "pc") return PcMachine.I440fx;
-        throw new GuestLayoutException($"machine type '{name}': its guest-physical layout is not known (only x86 pc-i440fx-* and pc-q35-*)");
+        if (name.StartsWith("pc-q35-", StringComparison.Ordinal) || name == "q35") return GuestMachine.Q35;
+        if (name.StartsWith("pc-i440fx-", StringComparison.Ordinal) || name == "pc") return GuestMachine.I440fx;
+        if (name.StartsWith("virt-", StringComparison.Ordinal) || name == "virt") return GuestMachine.ArmVirt;
+        throw new GuestLayoutException($"machine type '{name}': its guest-physical layout is not known (only x86 pc-i440fx-* and pc-q35-*, aarch64 virt-*)");
     }
 
     // pc_cmos_init: 0x34-0x35 count 64 KiB above 16 MiB; below 16 MiB they are 0 and 0x30-0x31 count KiB above
@@ -123,28 +126,28 @@ public sealed class GuestPhysicalLayout
         throw new GuestLayoutException(Invariant($"no pc.ram block and {fits.Count} blocks of the 0x{ramSize:x} bytes CMOS gives: which block is the guest's RAM cannot be known (NUMA ram-node blocks are not modelled)"));
     }
 
-    private static bool IsRom(string name) => name.StartsWith("pc.", StringComparison.Ordinal) || name.StartsWith("/rom@", StringComparison.Ordinal) || name.EndsWith(".rom", StringComparison.Ordinal) || name.Contains("vram", StringComparison.Ordinal);
+    internal static bool IsRom(string name) => name.StartsWith("pc.", StringComparison.Ordinal) || name.StartsWith("/rom@", StringComparison.Ordinal) || name.EndsWith(".rom", StringComparison.Ordinal) || name.Contains("vram", StringComparison.Ordinal);
 
     // 0-0xFFFFF: RAM to 0xA0000; the SMRAM window 0xA0000-0xBFFFF; 13 PAM segments 0xC0000-0xFFFFF.
-    private static void Legacy(PcMachine machine, byte[] config, StateDump state, Dictionary<string, ulong> blocks, string main,
+    private static void Legacy(GuestMachine machine, byte[] config, StateDump state, Dictionary<string, ulong> blocks, string main,
         List<GuestRange> pieces, List<string> notes)
     {
         pieces.Add(new(0, main, 0, 0xA0000));
         const byte DOpen = 0x40, HSmrame = 0x80;
-        byte smram = config[machine == PcMachine.Q35 ? 0x9D : 0x72];
-        bool pciWindow = machine == PcMachine.Q35
+        byte smram = config[machine == GuestMachine.Q35 ? 0x9D : 0x72];
+        bool pciWindow = machine == GuestMachine.Q35
             ? (smram & DOpen) == 0 || (config[0x9E] & HSmrame) != 0
             : (smram & DOpen) == 0;
         // The window shows PCI memory there: a VGA's legacy window (MMIO, not in a dump), or nothing, and
         // then the RAM beneath shows through.
         if (!pciWindow || !HasVga(state, blocks)) pieces.Add(new(0xA0000, main, 0xA0000, 0x20000));
         else notes.Add("0xA0000-0xBFFFF is the VGA's MMIO window (no RAM)");
-        if (machine == PcMachine.Q35 && (smram & DOpen) != 0 && (config[0x9E] & HSmrame) != 0)
+        if (machine == GuestMachine.Q35 && (smram & DOpen) != 0 && (config[0x9E] & HSmrame) != 0)
             pieces.Add(new(0xFEDA0000, main, 0xA0000, 0x20000)); // open_high_smram
 
         // pam.c: attribute 0 maps PCI memory (the ROMs), 1-3 map RAM. Segment 0 is 0xF0000-0xFFFFF (PAM0's high
         // nibble); segment i (1-12) is 16 KiB at 0xC0000 + (i-1)*16 KiB, in PAM0+(i+1)/2, high nibble when i is even.
-        int pam = machine == PcMachine.Q35 ? 0x90 : 0x59;
+        int pam = machine == GuestMachine.Q35 ? 0x90 : 0x59;
         blocks.TryGetValue("pc.bios", out ulong bios);
         ulong isaBios = Math.Min(bios, 128 * KiB);
         bool hasRom = blocks.TryGetValue("pc.rom", out ulong rom);
@@ -195,7 +198,7 @@ public sealed class GuestPhysicalLayout
         };
     }
 
-    private static List<GuestRange> Join(List<GuestRange> pieces)
+    internal static List<GuestRange> Join(List<GuestRange> pieces)
     {
         var joined = new List<GuestRange>();
         foreach (var p in pieces)

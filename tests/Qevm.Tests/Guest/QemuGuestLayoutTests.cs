@@ -20,11 +20,15 @@ public sealed class QemuGuestLayoutTests : IDisposable
     internal static (string Elf, string Mig) DumpAndMigrate(string dir, string name, params string[] args) => DumpAndMigrate(dir, name, null, args);
 
     /// <summary>As above; <paramref name="run"/> runs the guest and stops it again before both are written.</summary>
-    internal static (string Elf, string Mig) DumpAndMigrate(string dir, string name, Action<QemuProcess>? run, params string[] args)
+    internal static (string Elf, string Mig) DumpAndMigrate(string dir, string name, Action<QemuProcess>? run, params string[] args) =>
+        DumpAndMigrate(dir, name, QemuProcess.DefaultBinary, run, args);
+
+    /// <summary>As above with another QEMU binary (e.g. <c>qemu-system-aarch64</c>).</summary>
+    internal static (string Elf, string Mig) DumpAndMigrate(string dir, string name, string binary, Action<QemuProcess>? run, params string[] args)
     {
         var elf = Path.Combine(dir, name + ".elf");
         var mig = Path.Combine(dir, name + ".mig");
-        using var q = QemuProcess.Start([.. args, "-S"]);
+        using var q = QemuProcess.Start([.. args, "-S"], binary);
         run?.Invoke(q);
         q.Execute("dump-guest-memory", new JsonObject { ["paging"] = false, ["protocol"] = "file:" + elf });
         var deadline = DateTime.UtcNow.AddMinutes(2);
@@ -53,7 +57,7 @@ public sealed class QemuGuestLayoutTests : IDisposable
         Assert.Equal(
             [("pc.ram", 0UL), ("pc.rom", 0UL), ("pc.bios", 0x20000UL), ("pc.ram", 0x100000UL), ("pc.bios", 0UL)],
             layout.Ranges.Select(r => (r.Block, r.BlockOffset)));
-        Assert.Equal(PcMachine.I440fx, layout.Machine);
+        Assert.Equal(GuestMachine.I440fx, layout.Machine);
         Assert.Equal(32UL << 20, layout.Below4G);
         Assert.Equal(0UL, layout.Above4G);
 

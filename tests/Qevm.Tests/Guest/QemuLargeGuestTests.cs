@@ -45,7 +45,7 @@ public sealed class QemuLargeGuestTests : IDisposable
         }
         var layout = ExportAndCompare("q35", ["-machine", "pc-q35-7.2,memory-backend=mem", "-m", "4G",
             "-object", $"memory-backend-file,id=mem,size=4G,mem-path={image},share=off"]);
-        Assert.Equal(PcMachine.Q35, layout.Machine);
+        Assert.Equal(GuestMachine.Q35, layout.Machine);
         Assert.Equal(2UL << 30, layout.Below4G);
         Assert.Equal((0x100000000UL, "mem", 2UL << 30, 2UL << 30), Last(layout));
     }

@@ -1,0 +1,52 @@
+using System.Buffers.Binary;
+using System.Globalization;
+
+namespace Qevm.Guest;
+
+/// <summary>Reads registers out of a decoded <c>cpu</c> section (x86 and Arm alike).</summary>
+internal static class CpuSectionFields
+{
+    /// <summary>An array field's element: one member NAME (an array) or, for single fields like
+    /// <c>VMSTATE_UINTTL(env.cr[0])</c> or a disambiguated repeat, the member NAME[i].</summary>
+    public static VmValue? Element(VmStruct root, string name, int index) =>
+        root[name] is VmArray a && index < a.Elements.Count ? a.Elements[index] : root[name + "[" + index.ToString(CultureInfo.InvariantCulture) + "]"];
+
+    /// <summary>The <paramref name="occurrence"/>-th member named <paramref name="name"/> (QEMU's trailer
+    /// names a repeated field NAME[n]; a description without the trailer repeats the bare name).</summary>
+    public static VmValue? Occurrence(VmStruct root, string name, int occurrence)
+    {
+        if (root[name + "[" + occurrence.ToString(CultureInfo.InvariantCulture) + "]"] is { } named && named is VmArray) return named;
+        int seen = 0;
+        foreach (var m in root.Members)
+            if (m.Key == name && seen++ == occurrence) return m.Value;
+        return null;
+    }
+
+    public static ulong Scalar(VmStruct root, SectionState s, string name, int index) =>
+        (Element(root, name, index) as VmScalar)?.Bits ?? throw Missing(s, name + "[" + index.ToString(CultureInfo.InvariantCulture) + "]");
+
+    public static ulong Scalar(VmStruct root, SectionState s, string name) =>
+        (root[name] as VmScalar)?.Bits ?? throw Missing(s, name);
+
+    /// <summary>A scalar, or a 1-8 byte field QEMU writes with its own big-endian put (cpsr, fpscr); null when absent.</summary>
+    public static ulong? Value(VmValue? v) => v switch
+    {
+        VmScalar sc => sc.Bits,
+        VmBytes { Bytes: { Length: > 0 and <= 8 } b } => BigEndian(b),
+        _ => null,
+    };
+
+    private static ulong BigEndian(byte[] b)
+    {
+        Span<byte> padded = stackalloc byte[8];
+        b.CopyTo(padded[(8 - b.Length)..]);
+        return BinaryPrimitives.ReadUInt64BigEndian(padded);
+    }
+
+    public static GuestLayoutException Missing(SectionState s, string field) =>
+        new($"{s.Path} has no {field}: the CPU registers cannot be read");
+
+    /// <summary>The decoded root of a section, or why not.</summary>
+    public static VmStruct Root(SectionState section) =>
+        section.Root ?? throw new GuestLayoutException($"{section.Path} is not decoded (no description fits): its registers cannot be read");
+}

@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Qevm.Tests.Interop;
+
+namespace Qevm.Tests.Guest;
+
+/// <summary>
+/// <c>qevm cpu</c> of an x86 guest in long mode (Debian's kernel, stopped after its panic) shows the values of QEMU
+/// 7.2's <c>info registers</c> taken at the same pause; gdb reads the same registers from <c>qevm export</c>'s ELF
+/// core, and <c>readelf -n</c> lists its notes.
+/// </summary>
+[Trait("Category", "Qemu")]
+public sealed partial class CpuRegistersTests : IDisposable
+{
+    private static readonly string[] Gprs = ["RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "RBP", "RSP", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15"];
+    private static readonly string[] Segments = ["ES", "CS", "SS", "DS", "FS", "GS", "LDT", "TR"];
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("qevm-cpu-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void LongModeGuest_CpuEqualsInfoRegistersAndGdb()
+    {
+        var kernel = Environment.GetEnvironmentVariable("QEVM_LINUX_KERNEL") is { Length: > 0 } k ? k
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "qevm", "kernel", "vmlinuz");
+        Assert.True(File.Exists(kernel), $"no kernel at {kernel}: run `bash scripts/get-linux-kernel.sh` (scripts/test.sh does) or set QEVM_LINUX_KERNEL");
+        var serial = Path.Combine(_dir, "serial.log");
+        string hmp = "";
+        var (_, mig) = QemuGuestLayoutTests.DumpAndMigrate(_dir, "linux", q => hmp = RunUntilPanic(q, serial),
+            "-M", "pc-i440fx-7.2", "-m", "128", "-kernel", kernel, "-append", "console=ttyS0 panic=0", "-serial", "file:" + serial);
+
+        var c = JsonNode.Parse(Cli("cpu", mig, "--json"))!["cpus"]![0]!;
+        Assert.True((bool)c["long_mode"]!);
+
+        // (a) info registers, by value.
+        var regs = Scalars(hmp);
+        foreach (var r in Gprs) Assert.True(regs[r] == (ulong)c[r.ToLowerInvariant()]!, $"{r}: QEMU {regs[r]:x}, qevm {(ulong)c[r.ToLowerInvariant()]!:x}");
+        Assert.Equal(regs["RIP"], (ulong)c["rip"]!);
+        Assert.Equal(regs["RFL"], (ulong)c["rflags"]!);
+        Assert.Equal(regs["CPL"], (ulong)c["cpl"]!);
+        Assert.Equal(regs["HLT"] == 1, (bool)c["halted"]!);
+        Assert.Equal(regs["A20"], ((ulong)c["a20_mask"]! >> 20) & 1);
+        foreach (var (name, values) in SegmentLines(hmp))
+        {
+            var s = c[name.ToLowerInvariant()]!;
+            Assert.Equal(values, new[] { (ulong)s["selector"]!, (ulong)s["base"]!, (ulong)s["limit"]!, (ulong)s["flags"]! & 0x00ffff00 });
+        }
+        Assert.Equal(Segments.Length, SegmentLines(hmp).Count);
+        foreach (var (name, (b, limit)) in TableLines(hmp))
+        {
+            Assert.Equal(b, (ulong)c[name.ToLowerInvariant()]!["base"]!);
+            Assert.Equal(limit, (ulong)c[name.ToLowerInvariant()]!["limit"]!);
+        }
+        foreach (var cr in (string[])["CR0", "CR2", "CR3", "CR4"]) Assert.Equal(regs[cr], (ulong)c[cr.ToLowerInvariant()]!);
+        Assert.NotEqual(0UL, regs["CR3"]); // paging on: a value worth comparing
+        foreach (var dr in (string[])["DR0", "DR1", "DR2", "DR3", "DR6", "DR7"]) Assert.Equal(regs[dr], (ulong)c[dr.ToLowerInvariant()]!);
+        Assert.Equal(regs["EFER"], (ulong)c["efer"]!);
+        Assert.Equal(regs["FCW"], (ulong)c["fcw"]!);
+        Assert.Equal(regs["FSW"], (ulong)c["fsw"]!);
+        Assert.Equal(regs["FTW"], (ulong)c["ftw"]!);
+        Assert.Equal(regs["MXCSR"], (ulong)c["mxcsr"]!);
+        var fpr = FprLines().Matches(hmp).Select(m => (Hex(m.Groups[2].Value), Hex(m.Groups[3].Value))).ToList();
+        Assert.Equal(8, fpr.Count);
+        Assert.Equal(fpr, c["st"]!.AsArray().Select(r => ((ulong)r!["mantissa"]!, (ulong)r["exponent"]!)));
+        var xmm = XmmLines().Matches(hmp).Select(m => m.Groups[2].Value + m.Groups[3].Value).ToList();
+        Assert.Equal(16, xmm.Count);
+        Assert.Equal(xmm, c["xmm"]!.AsArray().Select(v => ((string)v!)[2..]));
+
+        // The text form repeats QEMU's lines for the general registers, RIP/RFL, control and debug registers.
+        var text = Cli("cpu", mig);
+        foreach (var line in hmp.Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0 && (l.StartsWith('R') || l.StartsWith("CR0", StringComparison.Ordinal) || l.StartsWith("DR", StringComparison.Ordinal)
+            || l.StartsWith("EFER", StringComparison.Ordinal) || l.StartsWith("FCW", StringComparison.Ordinal) || l.StartsWith("XMM", StringComparison.Ordinal) || l.StartsWith("GDT", StringComparison.Ordinal))))
+            Assert.Contains(line, text, StringComparison.Ordinal);
+
+        // (b) gdb reads the same registers from the ELF core qevm writes.
+        var elf = Path.Combine(_dir, "ours.elf");
+        Cli("export", mig, "-o", elf, "--format", "elf");
+        var gdb = GdbRegisters(ProgramRunner.Check("gdb", "-nx", "-batch", "-ex", "core-file " + elf, "-ex", "info registers"));
+        foreach (var r in Gprs) Assert.Equal((ulong)c[r.ToLowerInvariant()]!, gdb[r.ToLowerInvariant()]);
+        Assert.Equal((ulong)c["rip"]!, gdb["rip"]);
+        Assert.Equal((ulong)c["rflags"]!, gdb["eflags"]);
+        foreach (var s in (string[])["cs", "ss", "ds", "es", "fs", "gs"]) Assert.Equal((ulong)c[s]!["selector"]!, gdb[s]);
+        // gdb 13 without the guest's executable shows no fs_base/gs_base (its default x86-64 description has none).
+        if (gdb.TryGetValue("gs_base", out ulong gsBase)) Assert.Equal((ulong)c["gs"]!["base"]!, gsBase);
+        Assert.NotEqual(0UL, gdb["rsp"]);
+
+        var notes = ProgramRunner.Check("readelf", "-n", elf);
+        Assert.Contains("NT_PRSTATUS", notes, StringComparison.Ordinal);
+        Assert.Matches(@"CORE\s+0x00000150", notes); // the x86-64 prstatus, 336 bytes
+        Assert.Matches(@"QEMU\s+0x000001b8", notes); // QEMUCPUState, 440 bytes
+    }
+
+    private static string RunUntilPanic(QemuProcess q, string serial)
+    {
+        q.Execute("cont");
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (!(File.Exists(serial) && ReadShared(serial).Contains("Kernel panic", StringComparison.Ordinal)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the kernel did not reach its panic");
+            Thread.Sleep(500);
+        }
+        q.Execute("stop");
+        return q.Hmp("info registers");
+    }
+
+    private static string ReadShared(string path)
+    {
+        using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        return new StreamReader(f).ReadToEnd();
+    }
+
+    private static string Cli(params string[] args)
+    {
+        var output = new StringWriter();
+        var err = new StringWriter();
+        Assert.True(Qevm.Cli.Program.Run(args, output, err) == 0, err.ToString());
+        return output.ToString();
+    }
+
+    private static ulong Hex(string s) => ulong.Parse(s, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+
+    // NAME=HEX (QEMU pads short names: "R8 =").
+    private static Dictionary<string, ulong> Scalars(string text)
+    {
+        var d = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        foreach (Match m in ScalarPairs().Matches(text)) d.TryAdd(m.Groups[1].Value, Hex(m.Groups[2].Value));
+        return d;
+    }
+
+    private static List<(string Name, ulong[] Values)> SegmentLines(string text) =>
+        SegmentLine().Matches(text).Select(m => (m.Groups[1].Value, new[] { Hex(m.Groups[2].Value), Hex(m.Groups[3].Value), Hex(m.Groups[4].Value), Hex(m.Groups[5].Value) })).ToList();
+
+    private static List<(string Name, (ulong Base, ulong Limit) Value)> TableLines(string text) =>
+        TableLine().Matches(text).Select(m => (m.Groups[1].Value, (Hex(m.Groups[2].Value), Hex(m.Groups[3].Value)))).ToList();
+
+    // gdb's "name  0xHEX  natural" lines.
+    private static Dictionary<string, ulong> GdbRegisters(string text)
+    {
+        var d = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        foreach (Match m in GdbLine().Matches(text)) d[m.Groups[1].Value] = Hex(m.Groups[2].Value);
+        Assert.True(d.ContainsKey("rip"), "gdb printed no registers:\n" + text);
+        return d;
+    }
+
+    [GeneratedRegex(@"\b([A-Z][A-Z0-9]*) ?=([0-9a-f]+)\b")]
+    private static partial Regex ScalarPairs();
+
+    [GeneratedRegex(@"^(ES|CS|SS|DS|FS|GS|LDT|TR) *=([0-9a-f]{4}) ([0-9a-f]+) ([0-9a-f]{8}) ([0-9a-f]{8})", RegexOptions.Multiline)]
+    private static partial Regex SegmentLine();
+
+    [GeneratedRegex(@"^(GDT|IDT)= +([0-9a-f]+) ([0-9a-f]{8})", RegexOptions.Multiline)]
+    private static partial Regex TableLine();
+
+    [GeneratedRegex(@"FPR(\d)=([0-9a-f]{16}) ([0-9a-f]{4})")]
+    private static partial Regex FprLines();
+
+    [GeneratedRegex(@"XMM(\d\d)=([0-9a-f]{16}) ([0-9a-f]{16})")]
+    private static partial Regex XmmLines();
+
+    [GeneratedRegex(@"^(\w+)\s+0x([0-9a-f]+)", RegexOptions.Multiline)]
+    private static partial Regex GdbLine();
+}
