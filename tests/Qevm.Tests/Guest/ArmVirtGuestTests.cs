@@ -7,8 +7,8 @@ using Qevm.Tests.Interop;
 namespace Qevm.Tests.Guest;
 
 /// <summary>
-/// An aarch64 <c>virt</c> guest (QEMU 7.2, cortex-a57, 64 MiB) running a few instructions that set general, FP/SIMD
-/// and status registers, then paused and written by QEMU twice (<c>dump-guest-memory</c>, paging off, and
+/// An aarch64 <c>virt</c> guest (QEMU 7.2, two cortex-a57, 64 MiB) whose first CPU runs a few instructions that set
+/// general, FP/SIMD and status registers (the second stays powered off), then paused and written by QEMU twice (<c>dump-guest-memory</c>, paging off, and
 /// <c>migrate</c>): the stream's layout, ELF core and registers equal QEMU's.
 /// </summary>
 [Trait("Category", "Qemu")]
@@ -52,7 +52,7 @@ public sealed partial class ArmVirtGuestTests : IDisposable
         File.WriteAllBytes(kernel, Kernel.SelectMany(w => BitConverter.GetBytes(w)).ToArray());
         string hmp = "";
         var (elf, mig) = QemuGuestLayoutTests.DumpAndMigrate(_dir, "virt", "qemu-system-aarch64", q => hmp = RunToLoop(q),
-            "-M", "virt", "-cpu", "cortex-a57", "-m", "64", "-kernel", kernel);
+            "-M", "virt", "-cpu", "cortex-a57", "-smp", "2", "-m", "64", "-kernel", kernel);
 
         // The layout: mach-virt.ram at 0x40000000, QEMU's only PT_LOAD.
         var qemu = ElfCoreFile.Read(elf);
@@ -74,7 +74,7 @@ public sealed partial class ArmVirtGuestTests : IDisposable
         var m = File.ReadAllBytes(ours);
         var note = qemu.ProgramHeaders[0];
         Assert.Equal(ElfProgramHeader.Note, note.Type);
-        Assert.Equal(20 + 392 + 20 + 528, (int)note.FileSize); // one CPU: NT_PRSTATUS, NT_PRFPREG
+        Assert.Equal(2 * (20 + 392 + 20 + 528), (int)note.FileSize); // per CPU: NT_PRSTATUS, NT_PRFPREG
         Assert.Equal(q.AsSpan((int)note.Offset, (int)note.FileSize).ToArray(), m.AsSpan((int)note.Offset, (int)note.FileSize).ToArray());
         var load = qemu.ProgramHeaders[1];
         Assert.True(q.AsSpan((int)load.Offset, (int)load.FileSize).SequenceEqual(m.AsSpan((int)load.Offset, (int)load.FileSize)), "the PT_LOAD differs");
@@ -89,13 +89,16 @@ public sealed partial class ArmVirtGuestTests : IDisposable
         Assert.Equal(0x08000000u, BinaryPrimitives.ReadUInt32LittleEndian(m.AsSpan(fp + 512)));
         Assert.Equal(0x03000000u, BinaryPrimitives.ReadUInt32LittleEndian(m.AsSpan(fp + 516)));
         var notes = ProgramRunner.Check("readelf", "-n", ours);
-        Assert.Contains("NT_PRSTATUS", notes, StringComparison.Ordinal);
-        Assert.Contains("NT_FPREGSET", notes, StringComparison.Ordinal);
+        Assert.Equal(2, Regex.Matches(notes, @"CORE\s+0x00000188\s+NT_PRSTATUS").Count);
+        Assert.Equal(2, Regex.Matches(notes, @"CORE\s+0x00000210\s+NT_FPREGSET").Count);
+        // The second CPU's NT_PRSTATUS: pr_pid 2.
+        Assert.Equal(2u, BinaryPrimitives.ReadUInt32LittleEndian(m.AsSpan(fp + 528 + 20 + 32)));
 
         // qevm cpu: the values of QEMU's info registers at the same pause.
         var regs = Hmp(hmp);
         var cpu = JsonNode.Parse(Cli("cpu", mig, "--json"))!;
         Assert.Equal("aarch64", (string?)cpu["arch"]);
+        Assert.Equal(2, cpu["cpus"]!.AsArray().Count);
         var c = cpu["cpus"]![0]!;
         Assert.Equal(regs["PC"], (ulong)c["pc"]!);
         Assert.Equal(LoopAddress, (ulong)c["pc"]!);

@@ -6,9 +6,9 @@ using Qevm.Tests.Interop;
 namespace Qevm.Tests.Guest;
 
 /// <summary>
-/// <c>qevm cpu</c> of an x86 guest in long mode (Debian's kernel, stopped after its panic) shows the values of QEMU
-/// 7.2's <c>info registers</c> taken at the same pause; gdb reads the same registers from <c>qevm export</c>'s ELF
-/// core, and <c>readelf -n</c> lists its notes.
+/// <c>qevm cpu</c> of an x86 guest in long mode (Debian's kernel on two <c>max</c> CPUs, with AVX, stopped after its
+/// panic) shows the values of QEMU 7.2's <c>info registers</c> taken at the same pause, CPU by CPU; gdb reads the
+/// same registers from <c>qevm export</c>'s ELF core, and <c>readelf -n</c> lists its notes.
 /// </summary>
 [Trait("Category", "Qemu")]
 public sealed partial class CpuRegistersTests : IDisposable
@@ -27,14 +27,43 @@ public sealed partial class CpuRegistersTests : IDisposable
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "qevm", "kernel", "vmlinuz");
         Assert.True(File.Exists(kernel), $"no kernel at {kernel}: run `bash scripts/get-linux-kernel.sh` (scripts/test.sh does) or set QEVM_LINUX_KERNEL");
         var serial = Path.Combine(_dir, "serial.log");
-        string hmp = "";
-        var (_, mig) = QemuGuestLayoutTests.DumpAndMigrate(_dir, "linux", q => hmp = RunUntilPanic(q, serial),
-            "-M", "pc-i440fx-7.2", "-m", "128", "-kernel", kernel, "-append", "console=ttyS0 panic=0", "-serial", "file:" + serial);
+        string[] info = [];
+        var (_, mig) = QemuGuestLayoutTests.DumpAndMigrate(_dir, "linux", q => info = RunUntilPanic(q, serial),
+            "-M", "pc-i440fx-7.2", "-cpu", "max", "-smp", "2", "-m", "128", "-kernel", kernel, "-append", "console=ttyS0 panic=0", "-serial", "file:" + serial);
 
-        var c = JsonNode.Parse(Cli("cpu", mig, "--json"))!["cpus"]![0]!;
+        var cpus = JsonNode.Parse(Cli("cpu", mig, "--json"))!["cpus"]!.AsArray();
+        Assert.Equal(2, cpus.Count);
+        var text = Cli("cpu", mig);
+        for (int i = 0; i < 2; i++)
+        {
+            Assert.Equal(i, (int)cpus[i]!["index"]!);
+            AssertEqualsInfoRegisters(info[i], cpus[i]!, text);
+        }
+        Assert.Contains(cpus, c => (bool)c!["halted"]!); // the CPU that did not panic waits in hlt
+
+        // (b) gdb reads the same registers from the ELF core qevm writes (its thread 1 is CPU 0).
+        var c0 = cpus[0]!;
+        var elf = Path.Combine(_dir, "ours.elf");
+        Cli("export", mig, "-o", elf, "--format", "elf");
+        var gdb = GdbRegisters(ProgramRunner.Check("gdb", "-nx", "-batch", "-ex", "core-file " + elf, "-ex", "info registers"));
+        foreach (var r in Gprs) Assert.Equal((ulong)c0[r.ToLowerInvariant()]!, gdb[r.ToLowerInvariant()]);
+        Assert.Equal((ulong)c0["rip"]!, gdb["rip"]);
+        Assert.Equal((ulong)c0["rflags"]!, gdb["eflags"]);
+        foreach (var s in (string[])["cs", "ss", "ds", "es", "fs", "gs"]) Assert.Equal((ulong)c0[s]!["selector"]!, gdb[s]);
+        // gdb 13 without the guest's executable shows no fs_base/gs_base (its default x86-64 description has none).
+        if (gdb.TryGetValue("gs_base", out ulong gsBase)) Assert.Equal((ulong)c0["gs"]!["base"]!, gsBase);
+        Assert.NotEqual(0UL, gdb["rsp"]);
+
+        var notes = ProgramRunner.Check("readelf", "-n", elf);
+        Assert.Equal(2, Regex.Matches(notes, @"CORE\s+0x00000150\s+NT_PRSTATUS").Count); // the x86-64 prstatus, 336 bytes
+        Assert.Equal(2, Regex.Matches(notes, @"QEMU\s+0x000001b8").Count); // QEMUCPUState, 440 bytes
+    }
+
+    // (a) qevm cpu's values for one CPU equal those info registers printed, by value; its text repeats QEMU's lines.
+    private static void AssertEqualsInfoRegisters(string hmp, JsonNode c, string text)
+    {
         Assert.True((bool)c["long_mode"]!);
 
-        // (a) info registers, by value.
         var regs = Scalars(hmp);
         foreach (var r in Gprs) Assert.True(regs[r] == (ulong)c[r.ToLowerInvariant()]!, $"{r}: QEMU {regs[r]:x}, qevm {(ulong)c[r.ToLowerInvariant()]!:x}");
         Assert.Equal(regs["RIP"], (ulong)c["rip"]!);
@@ -64,35 +93,19 @@ public sealed partial class CpuRegistersTests : IDisposable
         var fpr = FprLines().Matches(hmp).Select(m => (Hex(m.Groups[2].Value), Hex(m.Groups[3].Value))).ToList();
         Assert.Equal(8, fpr.Count);
         Assert.Equal(fpr, c["st"]!.AsArray().Select(r => ((ulong)r!["mantissa"]!, (ulong)r["exponent"]!)));
-        var xmm = XmmLines().Matches(hmp).Select(m => m.Groups[2].Value + m.Groups[3].Value).ToList();
-        Assert.Equal(16, xmm.Count);
-        Assert.Equal(xmm, c["xmm"]!.AsArray().Select(v => ((string)v!)[2..]));
 
-        // The text form repeats QEMU's lines for the general registers, RIP/RFL, control and debug registers.
-        var text = Cli("cpu", mig);
-        foreach (var line in hmp.Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0 && (l.StartsWith('R') || l.StartsWith("CR0", StringComparison.Ordinal) || l.StartsWith("DR", StringComparison.Ordinal)
-            || l.StartsWith("EFER", StringComparison.Ordinal) || l.StartsWith("FCW", StringComparison.Ordinal) || l.StartsWith("XMM", StringComparison.Ordinal) || l.StartsWith("GDT", StringComparison.Ordinal))))
+        var ymm = YmmLines().Matches(hmp).ToList();
+        Assert.Equal(16, ymm.Count); // XCR0 enables AVX: QEMU prints YMM0-15
+        Assert.Equal(ymm.Select(m => m.Groups[4].Value + m.Groups[5].Value), c["xmm"]!.AsArray().Select(v => ((string)v!)[2..]));
+        Assert.Equal(ymm.Select(m => m.Groups[2].Value + m.Groups[3].Value), c["ymm_high"]!.AsArray().Select(v => ((string)v!)[2..]));
+        Assert.Contains(c["xmm"]!.AsArray(), v => (string)v! != "0x" + new string('0', 32)); // the kernel used the SSE registers
+
+        // Every line of info registers, but for the descriptor words QEMU adds to segments ("DPL=0 CS64 [-RA]").
+        foreach (var line in hmp.Split('\n').Select(l => DescriptorWords().Replace(l.TrimEnd(), "")).Where(l => l.Length > 0))
             Assert.Contains(line, text, StringComparison.Ordinal);
-
-        // (b) gdb reads the same registers from the ELF core qevm writes.
-        var elf = Path.Combine(_dir, "ours.elf");
-        Cli("export", mig, "-o", elf, "--format", "elf");
-        var gdb = GdbRegisters(ProgramRunner.Check("gdb", "-nx", "-batch", "-ex", "core-file " + elf, "-ex", "info registers"));
-        foreach (var r in Gprs) Assert.Equal((ulong)c[r.ToLowerInvariant()]!, gdb[r.ToLowerInvariant()]);
-        Assert.Equal((ulong)c["rip"]!, gdb["rip"]);
-        Assert.Equal((ulong)c["rflags"]!, gdb["eflags"]);
-        foreach (var s in (string[])["cs", "ss", "ds", "es", "fs", "gs"]) Assert.Equal((ulong)c[s]!["selector"]!, gdb[s]);
-        // gdb 13 without the guest's executable shows no fs_base/gs_base (its default x86-64 description has none).
-        if (gdb.TryGetValue("gs_base", out ulong gsBase)) Assert.Equal((ulong)c["gs"]!["base"]!, gsBase);
-        Assert.NotEqual(0UL, gdb["rsp"]);
-
-        var notes = ProgramRunner.Check("readelf", "-n", elf);
-        Assert.Contains("NT_PRSTATUS", notes, StringComparison.Ordinal);
-        Assert.Matches(@"CORE\s+0x00000150", notes); // the x86-64 prstatus, 336 bytes
-        Assert.Matches(@"QEMU\s+0x000001b8", notes); // QEMUCPUState, 440 bytes
     }
 
-    private static string RunUntilPanic(QemuProcess q, string serial)
+    private static string[] RunUntilPanic(QemuProcess q, string serial)
     {
         q.Execute("cont");
         var deadline = DateTime.UtcNow.AddMinutes(3);
@@ -102,7 +115,7 @@ public sealed partial class CpuRegistersTests : IDisposable
             Thread.Sleep(500);
         }
         q.Execute("stop");
-        return q.Hmp("info registers");
+        return [q.Hmp("info registers", 0), q.Hmp("info registers", 1)];
     }
 
     private static string ReadShared(string path)
@@ -156,8 +169,11 @@ public sealed partial class CpuRegistersTests : IDisposable
     [GeneratedRegex(@"FPR(\d)=([0-9a-f]{16}) ([0-9a-f]{4})")]
     private static partial Regex FprLines();
 
-    [GeneratedRegex(@"XMM(\d\d)=([0-9a-f]{16}) ([0-9a-f]{16})")]
-    private static partial Regex XmmLines();
+    [GeneratedRegex(@"YMM(\d\d)=([0-9a-f]{16}) ([0-9a-f]{16}) ([0-9a-f]{16}) ([0-9a-f]{16})")]
+    private static partial Regex YmmLines();
+
+    [GeneratedRegex(@" DPL=.*$")]
+    private static partial Regex DescriptorWords();
 
     [GeneratedRegex(@"^(\w+)\s+0x([0-9a-f]+)", RegexOptions.Multiline)]
     private static partial Regex GdbLine();
