@@ -120,6 +120,32 @@ public sealed partial class ArmVirtGuestTests : IDisposable
             Assert.Contains(line, text, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The <c>max</c> CPU has SVE, for which QEMU adds a "LINUX" NT_ARM_SVE note whose sizes depend on the CPU's
+    /// maximum vector length (a property the stream does not carry): export refuses it in one line and writes
+    /// nothing, while <c>qevm cpu</c> still shows the registers.
+    /// </summary>
+    [Fact]
+    public void VirtWithSve_ExportRefusedInOneLine_CpuStillShown()
+    {
+        var kernel = Path.Combine(_dir, "kernel.bin");
+        File.WriteAllBytes(kernel, Kernel.SelectMany(w => BitConverter.GetBytes(w)).ToArray());
+        string hmp = "";
+        var (elf, mig) = QemuGuestLayoutTests.DumpAndMigrate(_dir, "sve", "qemu-system-aarch64", q => hmp = RunToLoop(q),
+            "-M", "virt", "-cpu", "max", "-m", "64", "-kernel", kernel);
+        Assert.Contains("NT_ARM_SVE", ProgramRunner.Check("readelf", "-n", elf), StringComparison.Ordinal);
+
+        var ours = Path.Combine(_dir, "ours.elf");
+        var err = new StringWriter();
+        Assert.Equal(1, Qevm.Cli.Program.Run(["export", mig, "-o", ours, "--format", "elf"], TextWriter.Null, err));
+        Assert.Equal("qevm: cpu#0 has SVE, for which QEMU adds an NT_ARM_SVE note at the current vector length; not supported", err.ToString().TrimEnd());
+        Assert.False(File.Exists(ours));
+
+        var c = JsonNode.Parse(Cli("cpu", mig, "--json"))!["cpus"]![0]!;
+        Assert.Equal(Hmp(hmp)["PC"], (ulong)c["pc"]!);
+        Assert.Equal(HmpVectors(hmp), c["q"]!.AsArray().Select(v => ((string)v!)[2..])); // SVE is off at EL1 (CPACR_EL1.ZEN): QEMU prints Q0-Q31
+    }
+
     // Runs the guest until it sits in its final loop, stops it and returns info registers.
     private static string RunToLoop(QemuProcess q)
     {

@@ -105,6 +105,33 @@ public sealed partial class CpuRegistersTests : IDisposable
             Assert.Contains(line, text, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A guest paused in SeaBIOS (real mode, CS not 64-bit): qevm cpu prints QEMU's 32-bit layout, every line of
+    /// info registers at the same pause.
+    /// </summary>
+    [Fact]
+    public void SeaBiosGuest_CpuTextEqualsInfoRegisters()
+    {
+        string hmp = "";
+        var (_, mig) = QemuGuestLayoutTests.DumpAndMigrate(_dir, "bios", q =>
+        {
+            q.Execute("cont");
+            Thread.Sleep(1000);
+            q.Execute("stop");
+            hmp = q.Hmp("info registers");
+        }, "-M", "pc-i440fx-7.2", "-m", "32");
+        Assert.Contains("EIP=", hmp, StringComparison.Ordinal);
+        Assert.DoesNotContain("RIP=", hmp, StringComparison.Ordinal);
+        var text = Cli("cpu", mig);
+        var lines = hmp.Split('\n').Select(l => DescriptorWords().Replace(l.TrimEnd(), "")).Where(l => l.Length > 0).ToList();
+        Assert.True(lines.Count > 25, hmp);
+        foreach (var line in lines) Assert.Contains(line, text, StringComparison.Ordinal);
+        var c = JsonNode.Parse(Cli("cpu", mig, "--json"))!["cpus"]![0]!;
+        Assert.False((bool)c["long_mode"]!);
+        Assert.Equal(Scalars(hmp)["EIP"], (ulong)c["rip"]!);
+        Assert.NotEqual(0xfff0UL, (ulong)c["rip"]!); // SeaBIOS ran: not the reset vector
+    }
+
     private static string[] RunUntilPanic(QemuProcess q, string serial)
     {
         q.Execute("cont");
