@@ -113,18 +113,11 @@ public sealed record ArmCpuState
             Q = q,
             Fpsr = fpscr & FpsrMask,
             Fpcr = fpscr & FpcrMask,
-            ElrEl = Array(root, "env.elr_el", 4),
-            SpEl = Array(root, "env.sp_el", 4),
+            ElrEl = CpuSectionFields.Scalars(root, "env.elr_el", 4),
+            SpEl = CpuSectionFields.Scalars(root, "env.sp_el", 4),
             SystemRegisters = SystemRegistersOf(root),
             Sve = root["cpu/sve"] is not null,
         };
-    }
-
-    private static ulong[] Array(VmStruct root, string name, int count)
-    {
-        var values = new List<ulong>();
-        for (int i = 0; i < count && CpuSectionFields.Element(root, name, i) is VmScalar s; i++) values.Add(s.Bits);
-        return [.. values];
     }
 
     // cpreg_vmstate_indexes holds KVM register ids: 0x6030000000130000 | op0<<14 | op1<<11 | CRn<<7 | CRm<<3 | op2.

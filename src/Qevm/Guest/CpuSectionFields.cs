@@ -22,6 +22,14 @@ internal static class CpuSectionFields
         return null;
     }
 
+    /// <summary>The leading scalar elements of an array field, at most <paramref name="count"/> (empty when absent).</summary>
+    public static ulong[] Scalars(VmStruct root, string name, int count)
+    {
+        var values = new List<ulong>();
+        for (int i = 0; i < count && Element(root, name, i) is VmScalar v; i++) values.Add(v.Bits);
+        return [.. values];
+    }
+
     public static ulong Scalar(VmStruct root, SectionState s, string name, int index) =>
         (Element(root, name, index) as VmScalar)?.Bits ?? throw Missing(s, name + "[" + index.ToString(CultureInfo.InvariantCulture) + "]");
 

@@ -96,8 +96,9 @@ public sealed record X86CpuState
     {
         ArgumentNullException.ThrowIfNull(state);
         var cpus = new List<X86CpuState>();
-        var halted = state.Sections.Where(s => s.Header.Idstr == "cpu_common")
-            .ToDictionary(s => s.Header.InstanceId, s => (s.Root?["halted"] as VmScalar)?.Bits is > 0);
+        var halted = new Dictionary<uint, bool>();
+        foreach (var s in state.Sections)
+            if (s.Header.Idstr == "cpu_common") halted[s.Header.InstanceId] = (s.Root?["halted"] as VmScalar)?.Bits is > 0;
         foreach (var s in state.Sections)
             if (s.Header.Idstr == "cpu")
                 cpus.Add(FromSection(s) with { Halted = halted.GetValueOrDefault(s.Header.InstanceId) });
@@ -131,7 +132,7 @@ public sealed record X86CpuState
             Idt = Segment(root["env.idt"], section, "env.idt"),
             Cr = [Scalar(root, section, "env.cr", 0), 0, Scalar(root, section, "env.cr", 2), Scalar(root, section, "env.cr", 3), Scalar(root, section, "env.cr", 4)],
             KernelGsBase = Opt("env.kernelgsbase"),
-            Dr = Scalars(root, "env.dr", 8),
+            Dr = CpuSectionFields.Scalars(root, "env.dr", 8),
             Efer = Opt("env.efer"),
             A20Mask = root["env.a20_mask"] is VmScalar a20 ? (ulong)a20.AsInt64 : ulong.MaxValue,
             Fpuc = (ushort)Opt("env.fpuc"),
@@ -152,13 +153,6 @@ public sealed record X86CpuState
     private static ulong Scalar(VmStruct root, SectionState s, string name, int index) => CpuSectionFields.Scalar(root, s, name, index);
 
     private static ulong Scalar(VmStruct root, SectionState s, string name) => CpuSectionFields.Scalar(root, s, name);
-
-    private static ulong[] Scalars(VmStruct root, string name, int count)
-    {
-        var values = new List<ulong>();
-        for (int i = 0; i < count && CpuSectionFields.Element(root, name, i) is VmScalar v; i++) values.Add(v.Bits);
-        return [.. values];
-    }
 
     // VMSTATE_WITH_TMP: env.fpregs[i]/tmp/{tmp_mant,tmp_exp} (the 80-bit format QEMU always sends).
     private static X86FpRegister[] FpRegisters(VmStruct root)
