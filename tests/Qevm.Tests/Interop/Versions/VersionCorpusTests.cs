@@ -112,6 +112,24 @@ public abstract class VersionCorpusTests(VersionCorpus corpus)
             if (info.Commands.Count == 0 && collapsed == 0) Assert.Equal(expected, o.ToString());
         }
         if (corpus.Version.Name == "5.2") Assert.Equal(0, collapsed);
+
+        // The script's RAM (-x, written into the current folder) equals qevm's extract, block by block: the running
+        // guest's stream, whose pages come in several passes.
+        var pc = corpus.PathOf("pc.mig");
+        var pcInfo = StreamInfo.Read(File.OpenRead(pc));
+        var scriptDir = Directory.CreateDirectory(corpus.PathOf("analyze-x")).FullName;
+        var (xCode, _, xErr) = ProgramRunner.Run("sh", "-c", "cd \"$1\" && exec python3 \"$2\" -f \"$3\" -x", "sh", scriptDir, script!, pcInfo.Commands.Count > 0 ? pc + ".nocmd" : pc);
+        Assert.True(xCode == 0, $"analyze-migration.py -x: {xErr}");
+        var qevmDir = corpus.PathOf("qevm-x");
+        Extractor.Extract(File.OpenRead(pc), qevmDir, new ExtractOptions { Sections = false });
+        foreach (var block in pcInfo.Ram!.Blocks)
+        {
+            var theirs = File.ReadAllBytes(Path.Combine(scriptDir, block.Name.TrimStart('/')));
+            var ours = File.ReadAllBytes(Path.Combine(qevmDir, "ram", Extractor.SafeName(block.Name)));
+            Assert.True(theirs.AsSpan().SequenceEqual(ours), $"{corpus.Version.Name}: RAM block {block.Name} differs");
+        }
+        Directory.Delete(scriptDir, recursive: true);
+        Directory.Delete(qevmDir, recursive: true);
     }
 
     private static void Compare(JsonNode? script, JsonNode? qevm, string path, List<string> differences, ref int collapsed)
