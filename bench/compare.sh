@@ -20,9 +20,11 @@ python="$(command -v python3)"
 # before each run, dirty pages are written out (sync) and the file's pages are read into the cache.
 measure() {
   local label="$1" file="$2"; shift 2
+  # ONLY=REGEX measures only the commands whose label matches (e.g. ONLY='cp|export').
+  if [ -n "${ONLY:-}" ] && ! [[ "$label" =~ $ONLY ]]; then return; fi
   local walls=() rss_max=0
   for _ in $(seq "${RUNS:-3}"); do
-    rm -rf "$work/extract" "$work/copy.mig"; sync; cat "$file" > /dev/null
+    rm -rf "$work/extract" "$work/copy.mig" "$work/export.out" "$work/report.html"; sync; cat "$file" > /dev/null
     /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" > /dev/null 2>"$work/stderr.txt" || { echo "| $label | failed: $(tail -n 1 "$work/stderr.txt") | | |"; return; }
     read -r wall rss < "$work/time.txt"
     walls+=("$wall"); [ "$rss" -gt "$rss_max" ] && rss_max="$rss"
@@ -58,6 +60,9 @@ for size in "${sizes[@]}"; do
   measure "qevm check" "$mig" "$qevm" check "$mig"
   measure "qevm dump" "$mig" "$qevm" dump "$mig"
   measure "qevm extract" "$mig" "$qevm" extract "$mig" -o "$work/extract"
+  measure "qevm export --format elf" "$mig" "$qevm" export "$mig" -o "$work/export.out" --format elf
+  measure "qevm report" "$mig" "$qevm" report "$mig" -o "$work/report.html"
+  [ -s "$work/report.html" ] && echo "| (qevm report's page) | $(basename "$mig") | $(stat -c %s "$work/report.html") bytes | |"
   measure "analyze-migration.py -d state" "$mig" "$python" "$analyze" -f "$mig" -d state
   # -x writes into the current folder: a fresh one per run.
   measure "analyze-migration.py -x" "$mig" sh -c 'mkdir -p "$0" && cd "$0" && exec "$@"' "$work/extract" "$python" "$analyze" -f "$mig" -x

@@ -41,7 +41,9 @@ if ! command -v debootstrap >/dev/null 2>&1; then
   $sudo apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q debootstrap >&2
 fi
 
-rm -rf "$dest"
+# A half-made chroot may still have /tmp and /dev bound inside: unmount them first, and never cross into a mount.
+for m in tmp dev proc; do mountpoint -q "$dest/$m" 2>/dev/null && $sudo umount -R "$dest/$m"; done
+rm -rf --one-file-system "$dest"
 mkdir -p "$(dirname "$dest")"
 $sudo debootstrap --variant=minbase --include=qemu-system-x86,qemu-utils "$suite" "$dest" "$mirror" >&2
 # The files QEMU 5.2 needs to resolve localhost for its default display, and the chroot's QEMU version on stderr.

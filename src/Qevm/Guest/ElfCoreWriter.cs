@@ -100,8 +100,9 @@ public static class ElfCoreWriter
         output.Write(StringTable);
 
         using (var second = open())
+        using (var gathered = new CoalescingWriter(output))
         {
-            var pages = new PageWriter(output, ranges, fileOffsets);
+            var pages = new PageWriter(gathered, ranges, fileOffsets);
             StateDump.Read(second, schemas, r =>
             {
                 if (r.Section?.Idstr == "ram") pages.Add(r);

@@ -16,6 +16,17 @@ internal static class Qemu10
         return QemuProcess.Start([.. firmware, .. extraArgs], binary, new Dictionary<string, string> { ["QEMU_MODULE_DIR"] = moduleDir });
     }
 
+    /// <summary>Loads <paramref name="file"/> with <c>-incoming</c> into QEMU 10 (see <see cref="QemuProcess.LoadIncoming(IEnumerable{string}, string)"/>).</summary>
+    public static (bool Completed, string Log) LoadIncoming(IEnumerable<string> machineArgs, string file) =>
+        QemuProcess.LoadIncoming(machineArgs, file, Start);
+
+    /// <summary>Runs QEMU 10 to its end without QMP (<c>-dump-vmstate</c>), with its modules and firmware.</summary>
+    public static (int Code, string Out, string Err) Run(string[] args)
+    {
+        var (binary, moduleDir, firmware) = Setup.Value;
+        return ProgramRunner.Run(binary, [.. firmware, .. args], new Dictionary<string, string> { ["QEMU_MODULE_DIR"] = moduleDir });
+    }
+
     private static (string, string, string[]) Load()
     {
         string? envFile = Environment.GetEnvironmentVariable("QEVM_QEMU10_ENV");
