@@ -48,6 +48,8 @@ public sealed class GuestPhysicalLayout
     public static GuestPhysicalLayout FromState(StateDump state)
     {
         ArgumentNullException.ThrowIfNull(state);
+        if (state.Info.Configuration is null && (state.Info.Ram?.Blocks ?? []).Count == 0)
+            throw new GuestLayoutException("a device-state file (xen-save-devices-state) holds no RAM: read the guest's memory from a migration stream (migrate to a file), a `virsh save` image or a qcow2 snapshot (savevm) of the guest");
         var machineName = state.Info.Configuration?.Machine
             ?? throw new GuestLayoutException("the stream has no configuration section, so no machine type: the guest-physical layout cannot be known");
         var machine = MachineOf(machineName);
