@@ -60,7 +60,8 @@ internal static class GuestMemoryWriter
         {
             var item = r.Item;
             if (r.PageSize > 0 && _page.Length != r.PageSize) _page = new byte[r.PageSize];
-            if (item.Block is { } b) _seen.Add(b.Name);
+            if (item.Block is { } b && item.Kind is IterativeItemKind.RamZero or IterativeItemKind.RamPage or IterativeItemKind.RamCompressedPage
+                or IterativeItemKind.RamXbzrle or IterativeItemKind.RamMappedRegion) _seen.Add(b.Name);
             switch (item.Kind)
             {
                 case IterativeItemKind.RamZero:
