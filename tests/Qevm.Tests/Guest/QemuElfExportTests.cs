@@ -50,9 +50,7 @@ public sealed class QemuElfExportTests : IDisposable
     [Fact]
     public void LongModeGuest_ExportEqualsDumpGuestMemory()
     {
-        var kernel = Environment.GetEnvironmentVariable("QEVM_LINUX_KERNEL") is { Length: > 0 } k ? k
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "qevm", "kernel", "vmlinuz");
-        Assert.True(File.Exists(kernel), $"no kernel at {kernel}: run `bash scripts/get-linux-kernel.sh` (scripts/test.sh does) or set QEVM_LINUX_KERNEL");
+        var kernel = KernelPath();
         var serial = Path.Combine(_dir, "serial.log");
         var (elf, mig) = QemuGuestLayoutTests.DumpAndMigrate(_dir, "linux", q => RunUntilPanic(q, serial),
             "-M", "pc-i440fx-7.2", "-m", "128", "-kernel", kernel, "-append", "console=ttyS0 panic=0", "-serial", "file:" + serial);
@@ -64,7 +62,17 @@ public sealed class QemuElfExportTests : IDisposable
         Assert.Equal(1u, BitConverter.ToUInt32(q, (int)note.Offset + 20 + 32));
     }
 
-    private static void RunUntilPanic(QemuProcess q, string serial)
+    /// <summary>Debian's kernel the long-mode tests boot (QEVM_LINUX_KERNEL, else the cache scripts/get-linux-kernel.sh fills).</summary>
+    internal static string KernelPath()
+    {
+        var kernel = Environment.GetEnvironmentVariable("QEVM_LINUX_KERNEL") is { Length: > 0 } k ? k
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "qevm", "kernel", "vmlinuz");
+        Assert.True(File.Exists(kernel), $"no kernel at {kernel}: run `bash scripts/get-linux-kernel.sh` (scripts/test.sh does) or set QEVM_LINUX_KERNEL");
+        return kernel;
+    }
+
+    /// <summary>Runs the guest until its serial log shows the kernel's panic, then stops it.</summary>
+    internal static void RunUntilPanic(QemuProcess q, string serial)
     {
         q.Execute("cont");
         var deadline = DateTime.UtcNow.AddMinutes(3);
