@@ -64,7 +64,11 @@ public sealed class GuestPhysicalLayout
         ulong ramSize = below + above;
         var notes = new List<string>();
 
-        var main = MainBlock(blocks, ramSize);
+        // NUMA: each node's memory backend is a block, and QEMU's machine RAM is their concatenation.
+        var nodes = NumaNodes(state, blocks, ramSize);
+        var main = nodes is null ? MainBlock(blocks, ramSize) : NodesToken;
+        if (nodes is not null)
+            notes.Add($"NUMA: the machine's RAM is the blocks {string.Join(", ", nodes.Select(n => n.Name))} in the stream's order (the stream does not record which node each backs)");
         // The machine's own rule (pc_piix.c / pc_q35.c, gigabyte_align): a split that differs comes from
         // max-ram-below-4g, which the stream does not carry; CMOS is what QEMU itself used.
         ulong threshold = machine == PcMachine.Q35 ? 0xB0000000 : 0xE0000000;
@@ -89,6 +93,7 @@ public sealed class GuestPhysicalLayout
         else notes.Add("no pc.bios block: nothing is mapped below 4 GiB for the firmware");
         if (above > 0) notes.Add("RAM above 4 GiB is taken to start at 4 GiB (QEMU moves it above 1 TiB only for AMD guests with a large physical address space; not modelled)");
 
+        if (nodes is not null) pieces = SplitByNode(pieces, nodes);
         pieces.Sort((a, b) => a.Address.CompareTo(b.Address));
         return new GuestPhysicalLayout(machine, below, above, Join(pieces), notes);
     }
@@ -123,6 +128,44 @@ public sealed class GuestPhysicalLayout
         var fits = blocks.Where(b => b.Value == ramSize && !IsRom(b.Key)).Select(b => b.Key).ToList();
         if (fits.Count == 1) return fits[0];
         throw new GuestLayoutException(Invariant($"no pc.ram block and {fits.Count} blocks of the 0x{ramSize:x} bytes CMOS gives: which block is the guest's RAM cannot be known (NUMA ram-node blocks are not modelled)"));
+    }
+
+    // Stands for the machine's RAM while the ranges are built, when it is made of NUMA node blocks.
+    private const string NodesToken = "\0numa";
+
+    // Without pc.ram or one block of the RAM size: the other non-ROM, non-device blocks, in the stream's order
+    // (ram_list keeps blocks of equal size in creation order), when their sizes add up to the RAM size.
+    private static List<(string Name, ulong Length)>? NumaNodes(StateDump state, Dictionary<string, ulong> blocks, ulong ramSize)
+    {
+        if (blocks.ContainsKey("pc.ram") || blocks.Any(b => b.Value == ramSize && !IsRom(b.Key))) return null;
+        var candidates = (state.Info.Ram?.Blocks ?? []).Where(b => !IsRom(b.Name) && !b.Name.Contains('/', StringComparison.Ordinal))
+            .Select(b => (b.Name, b.UsedLength)).ToList();
+        if (candidates.Count < 2) return null;
+        ulong sum = 0;
+        foreach (var c in candidates) sum += c.UsedLength;
+        return sum == ramSize ? candidates : null;
+    }
+
+    // Replaces each piece of the machine's RAM by the pieces of the node blocks its offsets fall in.
+    private static List<GuestRange> SplitByNode(List<GuestRange> pieces, List<(string Name, ulong Length)> nodes)
+    {
+        var result = new List<GuestRange>();
+        foreach (var p in pieces)
+        {
+            if (p.Block != NodesToken)
+            {
+                result.Add(p);
+                continue;
+            }
+            ulong nodeStart = 0;
+            foreach (var (name, length) in nodes)
+            {
+                ulong from = Math.Max(p.BlockOffset, nodeStart), to = Math.Min(p.BlockOffset + p.Length, nodeStart + length);
+                if (from < to) result.Add(new GuestRange(p.Address + (from - p.BlockOffset), name, from - nodeStart, to - from));
+                nodeStart += length;
+            }
+        }
+        return result;
     }
 
     private static bool IsRom(string name) => name.StartsWith("pc.", StringComparison.Ordinal) || name.StartsWith("/rom@", StringComparison.Ordinal) || name.EndsWith(".rom", StringComparison.Ordinal) || name.Contains("vram", StringComparison.Ordinal);
