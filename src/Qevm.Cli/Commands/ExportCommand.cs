@@ -20,10 +20,11 @@ internal static class ExportCommand
         };
         format.AcceptOnlyFromAmong("elf", "raw");
         var ramFiles = RamFileOption();
+        var layoutOption = LayoutOption();
         var schemas = SchemaOption.Create();
         var cmd = new Command("export", "Write the guest's memory (x86 pc and q35) as an ELF core with its CPU registers, or as a raw guest-physical image")
         {
-            file, outOption, format, ramFiles, schemas,
+            file, outOption, format, ramFiles, layoutOption, schemas,
         };
         cmd.SetAction(pr => CommandRunner.Run(output, () =>
         {
@@ -33,12 +34,13 @@ internal static class ExportCommand
             if (dst == "-") throw new ArgumentException($"the {(raw ? "raw image" : "ELF core")} is written at offsets: give a file to -o, not -");
             if (src != "-" && AtomicFile.SameFile(src, dst)) throw new ArgumentException("the output is the input file");
             var files = RamFiles(pr, ramFiles);
+            var ranges = Layout(pr, layoutOption);
             using var input = CommandRunner.OpenRereadable(pr, src);
             GuestPhysicalLayout? layout = null;
             // Disposing a VmStateInput's stream disposes the input: the writer closes each pass's stream.
             AtomicFile.Write(dst, o => layout = raw
-                ? RawImageWriter.Write(() => input.Open().Stream, o, SchemaOption.Load(pr, schemas), files)
-                : ElfCoreWriter.Write(() => input.Open().Stream, o, SchemaOption.Load(pr, schemas), files));
+                ? RawImageWriter.Write(() => input.Open().Stream, o, SchemaOption.Load(pr, schemas), files, ranges)
+                : ElfCoreWriter.Write(() => input.Open().Stream, o, SchemaOption.Load(pr, schemas), files, ranges));
             output.Out.WriteLine(raw
                 ? FormattableString.Invariant($"{dst}: raw guest-physical image, 0x{layout!.Ranges.Max(r => r.End):x} bytes, {layout.Ranges.Count} RAM ranges")
                 : $"{dst}: ELF core, {layout!.Ranges.Count} PT_LOADs");
@@ -54,6 +56,21 @@ internal static class ExportCommand
         Description = "take RAM block BLOCK from its memory-backend file PATH (a stream saved with x-ignore-shared has no pages of shared memory); repeatable",
         AllowMultipleArgumentsPerToken = false,
     };
+
+    /// <summary><c>--layout FILE</c>: the guest-physical ranges where the stream cannot tell them.</summary>
+    public static Option<string?> LayoutOption() => new("--layout")
+    {
+        HelpName = "FILE",
+        Description = "the guest-physical ranges as JSON (memory map --json's document, or its ranges array), for what the stream cannot tell (hot-plugged DIMMs)",
+    };
+
+    /// <summary>The ranges of <c>--layout</c>, or null.</summary>
+    public static IReadOnlyList<GuestRange>? Layout(ParseResult pr, Option<string?> option)
+    {
+        if (pr.GetValue(option) is not { } path) return null;
+        using var f = File.OpenRead(path);
+        return GuestPhysicalLayout.ParseRanges(f);
+    }
 
     /// <summary>The parsed <c>--ram-file</c> values.</summary>
     public static RamFileSource[] RamFiles(ParseResult pr, Option<string[]> option) =>

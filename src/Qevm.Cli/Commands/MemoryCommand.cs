@@ -43,10 +43,11 @@ internal static class MemoryCommand
         var length = new Argument<string>("LEN") { Description = "bytes to read (0x hex or decimal)" };
         var outOption = new Option<string?>("--output", "-o") { Description = "write the bytes to a file (- for standard output) instead of a hex dump" };
         var ramFiles = ExportCommand.RamFileOption();
+        var layoutOption = ExportCommand.LayoutOption();
         var schemas = SchemaOption.Create();
         var cmd = new Command("read", "Guest memory by guest-physical address (x86 pc and q35): a hex dump, or the bytes with -o")
         {
-            file, address, length, outOption, ramFiles, schemas,
+            file, address, length, outOption, ramFiles, layoutOption, schemas,
         };
         cmd.SetAction(pr => CommandRunner.Run(output, () =>
         {
@@ -54,17 +55,18 @@ internal static class MemoryCommand
             ulong len = Number(pr.GetValue(length)!, "LEN");
             var src = pr.GetValue(file)!;
             var files = ExportCommand.RamFiles(pr, ramFiles);
+            var ranges = ExportCommand.Layout(pr, layoutOption);
             using var input = CommandRunner.OpenRereadable(pr, src);
             var schemaList = SchemaOption.Load(pr, schemas);
             if (pr.GetValue(outOption) is { } dst)
             {
                 if (src != "-" && dst != "-" && AtomicFile.SameFile(src, dst)) throw new ArgumentException("the output is the input file");
-                CommandRunner.WriteOutput(dst, o => GuestMemoryReader.Read(() => input.Open().Stream, at, len, o, schemaList, files));
+                CommandRunner.WriteOutput(dst, o => GuestMemoryReader.Read(() => input.Open().Stream, at, len, o, schemaList, files, ranges));
             }
             else
             {
                 using var hex = new HexDumpStream(output.Out, at);
-                GuestMemoryReader.Read(() => input.Open().Stream, at, len, hex, schemaList, files);
+                GuestMemoryReader.Read(() => input.Open().Stream, at, len, hex, schemaList, files, ranges);
             }
             return 0;
         }));

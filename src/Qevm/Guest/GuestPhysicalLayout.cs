@@ -94,9 +94,80 @@ public sealed class GuestPhysicalLayout
         if (above > 0) notes.Add("RAM above 4 GiB is taken to start at 4 GiB (QEMU moves it above 1 TiB only for AMD guests with a large physical address space; not modelled)");
 
         if (nodes is not null) pieces = SplitByNode(pieces, nodes);
+        // A RAM block the machine does not map is device memory (pc-dimm, nvdimm, virtio-mem) placed where the stream
+        // does not say: leaving it out would give a core without that memory.
+        foreach (var b in state.Info.Ram?.Blocks ?? [])
+        {
+            if (!IsRom(b.Name) && !b.Name.Contains('/', StringComparison.Ordinal) && !pieces.Any(p => p.Block == b.Name))
+                throw new GuestLayoutException(Invariant($"RAM block '{b.Name}' (0x{b.UsedLength:x} bytes) is not part of the machine's RAM: hot-plugged memory (a pc-dimm, nvdimm or virtio-mem device) whose guest-physical address the stream does not hold; give the ranges in a layout file (--layout)"));
+        }
         pieces.Sort((a, b) => a.Address.CompareTo(b.Address));
         return new GuestPhysicalLayout(machine, below, above, Join(pieces), notes);
     }
+
+    /// <summary>
+    /// The layout given by the user for what the stream cannot tell (hot-plugged DIMMs, another machine type): the
+    /// ranges as they are, checked against the stream's RAM blocks. <see cref="Machine"/> is the stream's chipset when
+    /// known (else i440fx), <see cref="Below4G"/> and <see cref="Above4G"/> are 0.
+    /// </summary>
+    /// <exception cref="GuestLayoutException">A range names no block of the stream, lies outside its block, or overlaps another.</exception>
+    public static GuestPhysicalLayout FromRanges(StateDump state, IEnumerable<GuestRange> ranges)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(ranges);
+        var blocks = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        foreach (var b in state.Info.Ram?.Blocks ?? []) blocks[b.Name] = b.UsedLength;
+        var sorted = ranges.OrderBy(r => r.Address).ToList();
+        for (int i = 0; i < sorted.Count; i++)
+        {
+            var r = sorted[i];
+            if (!blocks.TryGetValue(r.Block, out ulong length))
+                throw new GuestLayoutException($"layout: the stream has no RAM block '{r.Block}'");
+            if (r.Length == 0 || r.BlockOffset + r.Length > length || r.BlockOffset + r.Length < r.BlockOffset || r.End < r.Address)
+                throw new GuestLayoutException(Invariant($"layout: range 0x{r.Address:x} (0x{r.Length:x} bytes of '{r.Block}' from 0x{r.BlockOffset:x}) lies outside the block (0x{length:x} bytes)"));
+            if (i > 0 && sorted[i - 1].End > r.Address)
+                throw new GuestLayoutException(Invariant($"layout: range 0x{r.Address:x} overlaps the range at 0x{sorted[i - 1].Address:x}"));
+        }
+        var name = state.Info.Configuration?.Machine ?? "";
+        var machine = name.StartsWith("pc-q35-", StringComparison.Ordinal) || name == "q35" ? PcMachine.Q35 : PcMachine.I440fx;
+        return new GuestPhysicalLayout(machine, 0, 0, sorted, ["the layout is the one given, not taken from the stream"]);
+    }
+
+    /// <summary>
+    /// Reads ranges from JSON: <c>memory map --json</c>'s document (its <c>ranges</c>), or an array of such ranges,
+    /// each <c>{"address": N, "length": N, "block": "NAME", "offset": N}</c>.
+    /// </summary>
+    /// <exception cref="GuestLayoutException">The JSON is not that.</exception>
+    public static IReadOnlyList<GuestRange> ParseRanges(System.IO.Stream json)
+    {
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            var root = doc.RootElement;
+            var array = root.ValueKind == System.Text.Json.JsonValueKind.Object && root.TryGetProperty("ranges", out var r) ? r : root;
+            if (array.ValueKind != System.Text.Json.JsonValueKind.Array) throw new GuestLayoutException("layout: expected an array of ranges or an object with \"ranges\"");
+            var list = new List<GuestRange>();
+            int i = 0;
+            foreach (var e in array.EnumerateArray())
+            {
+                ulong Number(string field) => e.TryGetProperty(field, out var v) && v.TryGetUInt64(out ulong n) ? n
+                    : throw new GuestLayoutException(Invariant($"layout: $[{i}].{field}: expected an unsigned number"));
+                string block = e.TryGetProperty("block", out var b) && b.ValueKind == System.Text.Json.JsonValueKind.String ? b.GetString()!
+                    : throw new GuestLayoutException(Invariant($"layout: $[{i}].block: expected a string"));
+                list.Add(new GuestRange(Number("address"), block, e.TryGetProperty("offset", out _) ? Number("offset") : 0, Number("length")));
+                i++;
+            }
+            return list;
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new GuestLayoutException("layout: not JSON: " + e.Message, e);
+        }
+    }
+
+    // The given ranges when the user gave a layout, else the stream's.
+    internal static GuestPhysicalLayout Of(StateDump state, IReadOnlyList<GuestRange>? given) =>
+        given is null ? FromState(state) : FromRanges(state, given);
 
     private static PcMachine MachineOf(string name)
     {
