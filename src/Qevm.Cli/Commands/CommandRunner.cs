@@ -17,10 +17,10 @@ internal static class CommandRunner
             output.Error.WriteLine("qevm: invalid: " + e.Message + Advice(e));
             return invalidInput;
         }
-        catch (Qevm.Guest.GuestLayoutException e)
+        catch (Exception e) when (e is Qevm.Guest.GuestLayoutException or Qevm.Guest.GuestAddressException or Qevm.Guest.SharedRamMissingException)
         {
-            // The input does not give the layout: a fact about the input, like invalid bytes.
-            output.Error.WriteLine("qevm: " + e.Message);
+            // The input does not give the layout or the memory asked for: a fact about the input, like invalid bytes.
+            output.Error.WriteLine("qevm: " + e.Message + Advice(e));
             return invalidInput;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException or InvalidOperationException)
@@ -35,6 +35,7 @@ internal static class CommandRunner
     {
         VmStateFormatException { Error: VmStateError.PartialSave } => "; --allow-partial reads it anyway",
         VmStateFormatException { Error: VmStateError.NeedsSchema } => " (--schema gives one)",
+        Qevm.Guest.SharedRamMissingException m => $": give --ram-file {m.Block}=PATH",
         SnapshotRequiredException => ": give --snapshot ID|NAME (`qevm snapshots FILE` lists them)",
         ArgumentException { ParamName: "options" } => " (--snapshot is for qcow2 images)",
         _ => "",

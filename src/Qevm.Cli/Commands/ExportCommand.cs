@@ -3,30 +3,76 @@ using Qevm.Guest;
 
 namespace Qevm.Cli.Commands;
 
-/// <summary><c>qevm export FILE -o OUT --format elf</c>: the guest's memory and CPUs as QEMU's dump-guest-memory writes them.</summary>
+/// <summary>
+/// <c>qevm export FILE -o OUT --format elf|raw [--ram-file BLOCK=PATH]...</c>: the guest's memory (and CPUs) as QEMU's
+/// dump-guest-memory writes them, or as a flat guest-physical image.
+/// </summary>
 internal static class ExportCommand
 {
     public static Command Create(CliOutput output)
     {
         var file = CommandRunner.FileArgument();
         var outOption = new Option<string>("--output", "-o") { Description = "file to write", Required = true };
-        var format = new Option<string>("--format") { Description = "elf: an ELF core as QEMU 7.2's dump-guest-memory (paging off) writes it", Required = true };
-        format.AcceptOnlyFromAmong("elf");
+        var format = new Option<string>("--format")
+        {
+            Description = "elf: an ELF core as QEMU 7.2's dump-guest-memory (paging off) writes it; raw: a sparse flat image, file offset = guest-physical address",
+            Required = true,
+        };
+        format.AcceptOnlyFromAmong("elf", "raw");
+        var ramFiles = RamFileOption();
+        var layoutOption = LayoutOption();
         var schemas = SchemaOption.Create();
-        var cmd = new Command("export", "Write the guest's memory and CPU registers (x86 pc and q35, aarch64 virt) as an ELF core") { file, outOption, format, schemas };
+        var cmd = new Command("export", "Write the guest's memory (x86 pc and q35, aarch64 virt) as an ELF core with its CPU registers, or as a raw guest-physical image")
+        {
+            file, outOption, format, ramFiles, layoutOption, schemas,
+        };
         cmd.SetAction(pr => CommandRunner.Run(output, () =>
         {
             var dst = pr.GetValue(outOption)!;
             var src = pr.GetValue(file)!;
-            if (dst == "-") throw new ArgumentException("the ELF core is written at offsets: give a file to -o, not -");
+            bool raw = pr.GetValue(format) == "raw";
+            if (dst == "-") throw new ArgumentException($"the {(raw ? "raw image" : "ELF core")} is written at offsets: give a file to -o, not -");
             if (src != "-" && AtomicFile.SameFile(src, dst)) throw new ArgumentException("the output is the input file");
+            var files = RamFiles(pr, ramFiles);
+            var ranges = Layout(pr, layoutOption);
             using var input = CommandRunner.OpenRereadable(pr, src);
             GuestPhysicalLayout? layout = null;
             // Disposing a VmStateInput's stream disposes the input: the writer closes each pass's stream.
-            AtomicFile.Write(dst, o => layout = ElfCoreWriter.Write(() => input.Open().Stream, o, SchemaOption.Load(pr, schemas)));
-            output.Out.WriteLine($"{dst}: ELF core, {layout!.Ranges.Count} PT_LOADs");
+            AtomicFile.Write(dst, o => layout = raw
+                ? RawImageWriter.Write(() => input.Open().Stream, o, SchemaOption.Load(pr, schemas), files, ranges)
+                : ElfCoreWriter.Write(() => input.Open().Stream, o, SchemaOption.Load(pr, schemas), files, ranges));
+            output.Out.WriteLine(raw
+                ? FormattableString.Invariant($"{dst}: raw guest-physical image, 0x{layout!.Ranges.Max(r => r.End):x} bytes, {layout.Ranges.Count} RAM ranges")
+                : $"{dst}: ELF core, {layout!.Ranges.Count} PT_LOADs");
             return 0;
         }));
         return cmd;
     }
+
+    /// <summary><c>--ram-file BLOCK=PATH</c> (repeatable): a block's memory-backend file, for x-ignore-shared streams.</summary>
+    public static Option<string[]> RamFileOption() => new("--ram-file")
+    {
+        HelpName = "BLOCK=PATH",
+        Description = "take RAM block BLOCK from its memory-backend file PATH (a stream saved with x-ignore-shared has no pages of shared memory); repeatable",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    /// <summary><c>--layout FILE</c>: the guest-physical ranges where the stream cannot tell them.</summary>
+    public static Option<string?> LayoutOption() => new("--layout")
+    {
+        HelpName = "FILE",
+        Description = "the guest-physical ranges as JSON (memory map --json's document, or its ranges array), for what the stream cannot tell (hot-plugged DIMMs)",
+    };
+
+    /// <summary>The ranges of <c>--layout</c>, or null.</summary>
+    public static IReadOnlyList<GuestRange>? Layout(ParseResult pr, Option<string?> option)
+    {
+        if (pr.GetValue(option) is not { } path) return null;
+        using var f = File.OpenRead(path);
+        return GuestPhysicalLayout.ParseRanges(f);
+    }
+
+    /// <summary>The parsed <c>--ram-file</c> values.</summary>
+    public static RamFileSource[] RamFiles(ParseResult pr, Option<string[]> option) =>
+        (pr.GetValue(option) ?? []).Select(RamFileSource.Parse).ToArray();
 }

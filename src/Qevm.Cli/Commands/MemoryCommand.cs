@@ -1,16 +1,21 @@
 using System.CommandLine;
 using System.Globalization;
+using Qevm.Cli.Rendering;
 using Qevm.Guest;
 
 namespace Qevm.Cli.Commands;
 
-/// <summary><c>qevm memory map FILE [--json]</c>: the guest-physical layout of the RAM blocks.</summary>
+/// <summary>
+/// <c>qevm memory map FILE [--json]</c>: the guest-physical layout of the RAM blocks; <c>qevm memory read FILE ADDR
+/// LEN [-o OUT]</c>: guest memory by guest-physical address, as a hex dump or bytes.
+/// </summary>
 internal static class MemoryCommand
 {
     public static Command Create(CliOutput output)
     {
         var memory = new Command("memory", "The guest's memory as the saved state holds it");
         memory.Subcommands.Add(Map(output));
+        memory.Subcommands.Add(Read(output));
         return memory;
     }
 
@@ -29,6 +34,50 @@ internal static class MemoryCommand
             return 0;
         }));
         return cmd;
+    }
+
+    private static Command Read(CliOutput output)
+    {
+        var file = CommandRunner.FileArgument();
+        var address = new Argument<string>("ADDR") { Description = "guest-physical address (0x hex or decimal)" };
+        var length = new Argument<string>("LEN") { Description = "bytes to read (0x hex or decimal)" };
+        var outOption = new Option<string?>("--output", "-o") { Description = "write the bytes to a file (- for standard output) instead of a hex dump" };
+        var ramFiles = ExportCommand.RamFileOption();
+        var layoutOption = ExportCommand.LayoutOption();
+        var schemas = SchemaOption.Create();
+        var cmd = new Command("read", "Guest memory by guest-physical address (x86 pc and q35): a hex dump, or the bytes with -o")
+        {
+            file, address, length, outOption, ramFiles, layoutOption, schemas,
+        };
+        cmd.SetAction(pr => CommandRunner.Run(output, () =>
+        {
+            ulong at = Number(pr.GetValue(address)!, "ADDR");
+            ulong len = Number(pr.GetValue(length)!, "LEN");
+            var src = pr.GetValue(file)!;
+            var files = ExportCommand.RamFiles(pr, ramFiles);
+            var ranges = ExportCommand.Layout(pr, layoutOption);
+            using var input = CommandRunner.OpenRereadable(pr, src);
+            var schemaList = SchemaOption.Load(pr, schemas);
+            if (pr.GetValue(outOption) is { } dst)
+            {
+                if (src != "-" && dst != "-" && AtomicFile.SameFile(src, dst)) throw new ArgumentException("the output is the input file");
+                CommandRunner.WriteOutput(dst, o => GuestMemoryReader.Read(() => input.Open().Stream, at, len, o, schemaList, files, ranges));
+            }
+            else
+            {
+                using var hex = new HexDumpStream(output.Out, at);
+                GuestMemoryReader.Read(() => input.Open().Stream, at, len, hex, schemaList, files, ranges);
+            }
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static ulong Number(string text, string name)
+    {
+        bool hex = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase);
+        if (ulong.TryParse(hex ? text[2..] : text, hex ? NumberStyles.AllowHexSpecifier : NumberStyles.None, CultureInfo.InvariantCulture, out ulong v)) return v;
+        throw new ArgumentException($"{name} '{text}': expected a number (0x hex or decimal)");
     }
 
     private static void WriteText(CliOutput output, GuestPhysicalLayout layout)

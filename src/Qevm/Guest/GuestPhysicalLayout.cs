@@ -49,6 +49,8 @@ public sealed class GuestPhysicalLayout
     public static GuestPhysicalLayout FromState(StateDump state)
     {
         ArgumentNullException.ThrowIfNull(state);
+        if (state.Info.Configuration is null && (state.Info.Ram?.Blocks ?? []).Count == 0)
+            throw new GuestLayoutException("a device-state file (xen-save-devices-state) holds no RAM: read the guest's memory from a migration stream (migrate to a file), a `virsh save` image or a qcow2 snapshot (savevm) of the guest");
         var machineName = state.Info.Configuration?.Machine
             ?? throw new GuestLayoutException("the stream has no configuration section, so no machine type: the guest-physical layout cannot be known");
         var machine = MachineOf(machineName);
@@ -64,7 +66,11 @@ public sealed class GuestPhysicalLayout
         ulong ramSize = below + above;
         var notes = new List<string>();
 
-        var main = MainBlock(blocks, ramSize);
+        // NUMA: each node's memory backend is a block, and QEMU's machine RAM is their concatenation.
+        var nodes = NumaNodes(state, blocks, ramSize);
+        var main = nodes is null ? MainBlock(blocks, ramSize) : NodesToken;
+        if (nodes is not null)
+            notes.Add($"NUMA: the machine's RAM is the blocks {string.Join(", ", nodes.Select(n => n.Name))} in the stream's order (the stream does not record which node each backs)");
         // The machine's own rule (pc_piix.c / pc_q35.c, gigabyte_align): a split that differs comes from
         // max-ram-below-4g, which the stream does not carry; CMOS is what QEMU itself used.
         ulong threshold = machine == GuestMachine.Q35 ? 0xB0000000 : 0xE0000000;
@@ -89,9 +95,81 @@ public sealed class GuestPhysicalLayout
         else notes.Add("no pc.bios block: nothing is mapped below 4 GiB for the firmware");
         if (above > 0) notes.Add("RAM above 4 GiB is taken to start at 4 GiB (QEMU moves it above 1 TiB only for AMD guests with a large physical address space; not modelled)");
 
+        if (nodes is not null) pieces = SplitByNode(pieces, nodes);
+        // A RAM block the machine does not map is device memory (pc-dimm, nvdimm, virtio-mem) placed where the stream
+        // does not say: leaving it out would give a core without that memory.
+        foreach (var b in state.Info.Ram?.Blocks ?? [])
+        {
+            if (!IsRom(b.Name) && !b.Name.Contains('/', StringComparison.Ordinal) && !pieces.Any(p => p.Block == b.Name))
+                throw new GuestLayoutException(Invariant($"RAM block '{b.Name}' (0x{b.UsedLength:x} bytes) is not part of the machine's RAM: hot-plugged memory (a pc-dimm, nvdimm or virtio-mem device) whose guest-physical address the stream does not hold; give the ranges in a layout file (--layout)"));
+        }
         pieces.Sort((a, b) => a.Address.CompareTo(b.Address));
         return new GuestPhysicalLayout(machine, below, above, Join(pieces), notes);
     }
+
+    /// <summary>
+    /// The layout given by the user for what the stream cannot tell (hot-plugged DIMMs, another machine type): the
+    /// ranges as they are, checked against the stream's RAM blocks. <see cref="Machine"/> is the stream's chipset when
+    /// known (else i440fx), <see cref="Below4G"/> and <see cref="Above4G"/> are 0.
+    /// </summary>
+    /// <exception cref="GuestLayoutException">A range names no block of the stream, lies outside its block, or overlaps another.</exception>
+    public static GuestPhysicalLayout FromRanges(StateDump state, IEnumerable<GuestRange> ranges)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(ranges);
+        var blocks = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        foreach (var b in state.Info.Ram?.Blocks ?? []) blocks[b.Name] = b.UsedLength;
+        var sorted = ranges.OrderBy(r => r.Address).ToList();
+        for (int i = 0; i < sorted.Count; i++)
+        {
+            var r = sorted[i];
+            if (!blocks.TryGetValue(r.Block, out ulong length))
+                throw new GuestLayoutException($"layout: the stream has no RAM block '{r.Block}'");
+            if (r.Length == 0 || r.BlockOffset + r.Length > length || r.BlockOffset + r.Length < r.BlockOffset || r.End < r.Address)
+                throw new GuestLayoutException(Invariant($"layout: range 0x{r.Address:x} (0x{r.Length:x} bytes of '{r.Block}' from 0x{r.BlockOffset:x}) lies outside the block (0x{length:x} bytes)"));
+            if (i > 0 && sorted[i - 1].End > r.Address)
+                throw new GuestLayoutException(Invariant($"layout: range 0x{r.Address:x} overlaps the range at 0x{sorted[i - 1].Address:x}"));
+        }
+        var name = state.Info.Configuration?.Machine ?? "";
+        var machine = name.StartsWith("pc-q35-", StringComparison.Ordinal) || name == "q35" ? GuestMachine.Q35 : GuestMachine.I440fx;
+        return new GuestPhysicalLayout(machine, 0, 0, sorted, ["the layout is the one given, not taken from the stream"]);
+    }
+
+    /// <summary>
+    /// Reads ranges from JSON: <c>memory map --json</c>'s document (its <c>ranges</c>), or an array of such ranges,
+    /// each <c>{"address": N, "length": N, "block": "NAME", "offset": N}</c>.
+    /// </summary>
+    /// <exception cref="GuestLayoutException">The JSON is not that.</exception>
+    public static IReadOnlyList<GuestRange> ParseRanges(System.IO.Stream json)
+    {
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            var root = doc.RootElement;
+            var array = root.ValueKind == System.Text.Json.JsonValueKind.Object && root.TryGetProperty("ranges", out var r) ? r : root;
+            if (array.ValueKind != System.Text.Json.JsonValueKind.Array) throw new GuestLayoutException("layout: expected an array of ranges or an object with \"ranges\"");
+            var list = new List<GuestRange>();
+            int i = 0;
+            foreach (var e in array.EnumerateArray())
+            {
+                ulong Number(string field) => e.TryGetProperty(field, out var v) && v.TryGetUInt64(out ulong n) ? n
+                    : throw new GuestLayoutException(Invariant($"layout: $[{i}].{field}: expected an unsigned number"));
+                string block = e.TryGetProperty("block", out var b) && b.ValueKind == System.Text.Json.JsonValueKind.String ? b.GetString()!
+                    : throw new GuestLayoutException(Invariant($"layout: $[{i}].block: expected a string"));
+                list.Add(new GuestRange(Number("address"), block, e.TryGetProperty("offset", out _) ? Number("offset") : 0, Number("length")));
+                i++;
+            }
+            return list;
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new GuestLayoutException("layout: not JSON: " + e.Message, e);
+        }
+    }
+
+    // The given ranges when the user gave a layout, else the stream's.
+    internal static GuestPhysicalLayout Of(StateDump state, IReadOnlyList<GuestRange>? given) =>
+        given is null ? FromState(state) : FromRanges(state, given);
 
     private static GuestMachine MachineOf(string name)
     {
@@ -124,6 +202,44 @@ public sealed class GuestPhysicalLayout
         var fits = blocks.Where(b => b.Value == ramSize && !IsRom(b.Key)).Select(b => b.Key).ToList();
         if (fits.Count == 1) return fits[0];
         throw new GuestLayoutException(Invariant($"no pc.ram block and {fits.Count} blocks of the 0x{ramSize:x} bytes CMOS gives: which block is the guest's RAM cannot be known (NUMA ram-node blocks are not modelled)"));
+    }
+
+    // Stands for the machine's RAM while the ranges are built, when it is made of NUMA node blocks.
+    private const string NodesToken = "\0numa";
+
+    // Without pc.ram or one block of the RAM size: the other non-ROM, non-device blocks, in the stream's order
+    // (ram_list keeps blocks of equal size in creation order), when their sizes add up to the RAM size.
+    private static List<(string Name, ulong Length)>? NumaNodes(StateDump state, Dictionary<string, ulong> blocks, ulong ramSize)
+    {
+        if (blocks.ContainsKey("pc.ram") || blocks.Any(b => b.Value == ramSize && !IsRom(b.Key))) return null;
+        var candidates = (state.Info.Ram?.Blocks ?? []).Where(b => !IsRom(b.Name) && !b.Name.Contains('/', StringComparison.Ordinal))
+            .Select(b => (b.Name, b.UsedLength)).ToList();
+        if (candidates.Count < 2) return null;
+        ulong sum = 0;
+        foreach (var c in candidates) sum += c.UsedLength;
+        return sum == ramSize ? candidates : null;
+    }
+
+    // Replaces each piece of the machine's RAM by the pieces of the node blocks its offsets fall in.
+    private static List<GuestRange> SplitByNode(List<GuestRange> pieces, List<(string Name, ulong Length)> nodes)
+    {
+        var result = new List<GuestRange>();
+        foreach (var p in pieces)
+        {
+            if (p.Block != NodesToken)
+            {
+                result.Add(p);
+                continue;
+            }
+            ulong nodeStart = 0;
+            foreach (var (name, length) in nodes)
+            {
+                ulong from = Math.Max(p.BlockOffset, nodeStart), to = Math.Min(p.BlockOffset + p.Length, nodeStart + length);
+                if (from < to) result.Add(new GuestRange(p.Address + (from - p.BlockOffset), name, from - nodeStart, to - from));
+                nodeStart += length;
+            }
+        }
+        return result;
     }
 
     internal static bool IsRom(string name) => name.StartsWith("pc.", StringComparison.Ordinal) || name.StartsWith("/rom@", StringComparison.Ordinal) || name.EndsWith(".rom", StringComparison.Ordinal) || name.Contains("vram", StringComparison.Ordinal);

@@ -50,9 +50,7 @@ public sealed class QemuElfExportTests : IDisposable
     [Fact]
     public void LongModeGuest_ExportEqualsDumpGuestMemory()
     {
-        var kernel = Environment.GetEnvironmentVariable("QEVM_LINUX_KERNEL") is { Length: > 0 } k ? k
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "qevm", "kernel", "vmlinuz");
-        Assert.True(File.Exists(kernel), $"no kernel at {kernel}: run `bash scripts/get-linux-kernel.sh` (scripts/test.sh does) or set QEVM_LINUX_KERNEL");
+        var kernel = KernelPath();
         var serial = Path.Combine(_dir, "serial.log");
         var (elf, mig) = QemuGuestLayoutTests.DumpAndMigrate(_dir, "linux", q => RunUntilPanic(q, serial),
             "-M", "pc-i440fx-7.2", "-m", "128", "-kernel", kernel, "-append", "console=ttyS0 panic=0", "-serial", "file:" + serial);
@@ -64,7 +62,17 @@ public sealed class QemuElfExportTests : IDisposable
         Assert.Equal(1u, BitConverter.ToUInt32(q, (int)note.Offset + 20 + 32));
     }
 
-    private static void RunUntilPanic(QemuProcess q, string serial)
+    /// <summary>Debian's kernel the long-mode tests boot (QEVM_LINUX_KERNEL, else the cache scripts/get-linux-kernel.sh fills).</summary>
+    internal static string KernelPath()
+    {
+        var kernel = Environment.GetEnvironmentVariable("QEVM_LINUX_KERNEL") is { Length: > 0 } k ? k
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "qevm", "kernel", "vmlinuz");
+        Assert.True(File.Exists(kernel), $"no kernel at {kernel}: run `bash scripts/get-linux-kernel.sh` (scripts/test.sh does) or set QEVM_LINUX_KERNEL");
+        return kernel;
+    }
+
+    /// <summary>Runs the guest until its serial log shows the kernel's panic, then stops it.</summary>
+    internal static void RunUntilPanic(QemuProcess q, string serial)
     {
         q.Execute("cont");
         var deadline = DateTime.UtcNow.AddMinutes(3);
@@ -101,29 +109,5 @@ public sealed class QemuElfExportTests : IDisposable
         q.Execute("stop");
     }
 
-    private void AssertExportEquals(string elf, string mig, ushort expectedMachine = 3)
-    {
-        var ours = Path.Combine(_dir, Path.GetFileName(mig) + "-ours.elf");
-        var err = new StringWriter();
-        Assert.True(Qevm.Cli.Program.Run(["export", mig, "-o", ours, "--format", "elf"], TextWriter.Null, err) == 0, err.ToString());
-
-        var qemu = ElfCoreFile.Read(elf);
-        var mine = ElfCoreFile.Read(ours);
-        Assert.Equal(qemu.Header, mine.Header);
-        Assert.Equal(expectedMachine, mine.Machine); // EM_386 (3) but for a guest in long mode: EM_X86_64 (62)
-        Assert.Equal(qemu.ProgramHeaders.Select(p => p.Bytes), mine.ProgramHeaders.Select(p => p.Bytes));
-
-        var q = File.ReadAllBytes(elf);
-        var m = File.ReadAllBytes(ours);
-        // Section headers (null and .shstrtab) between the ELF header and the program headers.
-        Assert.Equal(q[64..192], m[64..192]);
-        var note = qemu.ProgramHeaders[0];
-        Assert.Equal(ElfProgramHeader.Note, note.Type);
-        Assert.Equal(q.AsSpan((int)note.Offset, (int)note.FileSize).ToArray(), m.AsSpan((int)note.Offset, (int)note.FileSize).ToArray());
-        foreach (var load in qemu.ProgramHeaders.Skip(1))
-            Assert.True(q.AsSpan((int)load.Offset, (int)load.FileSize).SequenceEqual(m.AsSpan((int)load.Offset, (int)load.FileSize)), $"PT_LOAD at 0x{load.PhysicalAddress:x} differs");
-        // And so the whole file, string table included.
-        Assert.Equal(q.Length, m.Length);
-        Assert.True(q.AsSpan().SequenceEqual(m));
-    }
+    private void AssertExportEquals(string elf, string mig, ushort expectedMachine = 3) => ElfExportAssert.ExportEquals(_dir, elf, mig, expectedMachine);
 }

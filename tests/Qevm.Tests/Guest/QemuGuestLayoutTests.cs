@@ -21,15 +21,33 @@ public sealed class QemuGuestLayoutTests : IDisposable
 
     /// <summary>As above; <paramref name="run"/> runs the guest and stops it again before both are written.</summary>
     internal static (string Elf, string Mig) DumpAndMigrate(string dir, string name, Action<QemuProcess>? run, params string[] args) =>
-        DumpAndMigrate(dir, name, QemuProcess.DefaultBinary, run, args);
+        DumpAndMigrate(dir, name, QemuProcess.DefaultBinary, run, null, args);
 
     /// <summary>As above with another QEMU binary (e.g. <c>qemu-system-aarch64</c>).</summary>
-    internal static (string Elf, string Mig) DumpAndMigrate(string dir, string name, string binary, Action<QemuProcess>? run, params string[] args)
+    internal static (string Elf, string Mig) DumpAndMigrate(string dir, string name, string binary, Action<QemuProcess>? run, params string[] args) =>
+        DumpAndMigrate(dir, name, binary, run, null, args);
+
+    /// <summary>As above; <paramref name="after"/> runs once both are written, before QEMU quits (e.g. <c>pmemsave</c>).</summary>
+    internal static (string Elf, string Mig) DumpAndMigrate(string dir, string name, Action<QemuProcess>? run, Action<QemuProcess>? after, params string[] args) =>
+        DumpAndMigrate(dir, name, QemuProcess.DefaultBinary, run, after, args);
+
+    /// <summary>As above with another QEMU binary and an <paramref name="after"/> step.</summary>
+    internal static (string Elf, string Mig) DumpAndMigrate(string dir, string name, string binary, Action<QemuProcess>? run, Action<QemuProcess>? after, params string[] args)
     {
         var elf = Path.Combine(dir, name + ".elf");
         var mig = Path.Combine(dir, name + ".mig");
         using var q = QemuProcess.Start([.. args, "-S"], binary);
         run?.Invoke(q);
+        DumpGuestMemory(q, elf);
+        q.Execute("migrate-set-parameters", new JsonObject { ["max-bandwidth"] = 100L << 30 });
+        q.MigrateToFile(mig, TimeSpan.FromSeconds(120));
+        after?.Invoke(q);
+        return (elf, mig);
+    }
+
+    /// <summary>QEMU's <c>dump-guest-memory</c> (paging off) of the guest to <paramref name="elf"/>, waited for.</summary>
+    internal static void DumpGuestMemory(QemuProcess q, string elf)
+    {
         q.Execute("dump-guest-memory", new JsonObject { ["paging"] = false, ["protocol"] = "file:" + elf });
         var deadline = DateTime.UtcNow.AddMinutes(2);
         while (q.Execute("query-dump").GetProperty("status").GetString() == "active")
@@ -38,9 +56,6 @@ public sealed class QemuGuestLayoutTests : IDisposable
             Thread.Sleep(100);
         }
         Assert.Equal("completed", q.Execute("query-dump").GetProperty("status").GetString());
-        q.Execute("migrate-set-parameters", new JsonObject { ["max-bandwidth"] = 100L << 30 });
-        q.MigrateToFile(mig, TimeSpan.FromSeconds(120));
-        return (elf, mig);
     }
 
     [Fact]
