@@ -5,17 +5,18 @@ namespace Qevm.Validation;
 /// <summary>
 /// One machine type of one QEMU version in the <see cref="QemuVersionDatabase"/>: its VMState descriptions (that
 /// version's <c>-dump-vmstate</c> for this machine type), and the RAM blocks and sections of a paused guest of this
-/// machine type with QEMU's default devices, one CPU, TCG and 128 MiB of RAM.
+/// machine type with QEMU's default devices (and CPU model), one CPU, TCG and 128 MiB of RAM.
 /// </summary>
 public sealed class QemuMachineType
 {
     private readonly IReadOnlyList<(string Key, JsonElement Description)> _descriptions;
     private readonly Lazy<DumpVmStateSchema> _schema;
 
-    internal QemuMachineType(string qemuVersion, string name, IReadOnlyList<string> aliases, IReadOnlyList<(string, JsonElement)> descriptions,
+    internal QemuMachineType(string qemuVersion, string architecture, string name, IReadOnlyList<string> aliases, IReadOnlyList<(string, JsonElement)> descriptions,
         IReadOnlyList<TargetRamBlock> ramBlocks, IReadOnlyList<TargetSection> sections)
     {
         QemuVersion = qemuVersion;
+        Architecture = architecture;
         Name = name;
         Aliases = aliases;
         _descriptions = descriptions;
@@ -27,6 +28,9 @@ public sealed class QemuMachineType
     /// <summary>The QEMU version, e.g. <c>10.0</c>.</summary>
     public string QemuVersion { get; }
 
+    /// <summary>The system emulator's target: <c>x86_64</c> (<c>pc-*</c>) or <c>aarch64</c> (<c>virt-*</c>).</summary>
+    public string Architecture { get; }
+
     /// <summary>The machine type, e.g. <c>pc-i440fx-7.2</c>.</summary>
     public string Name { get; }
 
@@ -37,8 +41,8 @@ public sealed class QemuMachineType
     public string Spec => $"qemu-{QemuVersion}:{Name}";
 
     /// <summary>
-    /// Its RAM blocks in the order QEMU lists them, with their sizes (<c>pc.ram</c>'s is the recorded guest's 128 MiB:
-    /// it is <c>-m</c>'s).
+    /// Its RAM blocks in the order QEMU lists them, with their sizes (<c>pc.ram</c>'s and <c>mach-virt.ram</c>'s is the
+    /// recorded guest's 128 MiB: it is <c>-m</c>'s).
     /// </summary>
     public IReadOnlyList<TargetRamBlock> RamBlocks { get; }
 

@@ -5,7 +5,7 @@ namespace Qevm.Validation;
 
 /// <summary>
 /// The QEMU versions Qevm knows without running them (5.2, 7.2, 10.0, 11.1): for every x86 <c>pc-i440fx-*</c> and
-/// <c>pc-q35-*</c> machine type of each, its <c>-dump-vmstate</c> descriptions, RAM blocks and sections (see
+/// <c>pc-q35-*</c> and Arm <c>virt-*</c> machine type of each, its <c>-dump-vmstate</c> descriptions, RAM blocks and sections (see
 /// <see cref="QemuMachineType"/>). <see cref="BuiltIn"/> is the database shipped inside the library, built by
 /// <c>scripts/build-version-db.sh</c> from those QEMUs; each distinct description is stored once.
 /// A target is named <c>qemu-VERSION[:MACHINE]</c> (<see cref="Resolve"/>).
@@ -74,8 +74,9 @@ public sealed class QemuVersionDatabase
         FindVersion(version) ?? throw new ArgumentException(
             $"QEMU {version} is not in the database (it has {string.Join(", ", Versions.Select(v => v.Version))})", nameof(version));
 
-    /// <summary>Reads a database (brotli-compressed JSON, as <see cref="QemuVersionDatabaseBuilder"/> writes it).</summary>
-    public static QemuVersionDatabase Read(Stream compressed)
+    // Reads a database (brotli-compressed JSON, as QemuVersionDatabaseBuilder writes it). Internal: the only database
+    // read is the library's own resource, which the suite checks, so no hostile-input surface.
+    internal static QemuVersionDatabase Read(Stream compressed)
     {
         ArgumentNullException.ThrowIfNull(compressed);
         using var ms = new MemoryStream();
@@ -89,11 +90,13 @@ public sealed class QemuVersionDatabase
             string version = v.GetProperty("version").GetString()!;
             var aliases = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var a in v.GetProperty("aliases").EnumerateObject()) aliases[a.Name] = a.Value.GetString()!;
-            var baseList = References(v.GetProperty("vmstate"));
+            var bases = v.GetProperty("vmstate").EnumerateObject().ToDictionary(a => a.Name, a => References(a.Value), StringComparer.Ordinal);
             var machines = new List<QemuMachineType>();
             foreach (var m in v.GetProperty("machines").EnumerateArray())
             {
                 string name = m.GetProperty("name").GetString()!;
+                string arch = m.GetProperty("arch").GetString()!;
+                var baseList = bases[arch];
                 // The version's common descriptions, with this machine type's differences (null: it has no such entry).
                 var own = References(m.GetProperty("vmstate"));
                 var overrides = own.ToDictionary(r => r.Key, r => r.Index, StringComparer.Ordinal);
@@ -109,7 +112,7 @@ public sealed class QemuVersionDatabase
                     r[2].GetString() switch { "memory" => RamBlockSizing.Memory, "resizeable" => RamBlockSizing.Resizeable, _ => RamBlockSizing.Fixed })).ToArray();
                 var sections = m.GetProperty("sections").EnumerateArray().Select(s => new TargetSection(s[0].GetString()!, s[1].GetUInt32(), s[2].GetUInt32())).ToArray();
                 var machineAliases = aliases.Where(a => a.Value == name).Select(a => a.Key).Order(StringComparer.Ordinal).ToArray();
-                machines.Add(new QemuMachineType(version, name, machineAliases, list, ram, sections));
+                machines.Add(new QemuMachineType(version, arch, name, machineAliases, list, ram, sections));
             }
             versions.Add(new QemuVersionEntry(version, v.GetProperty("build").GetString()!, v.GetProperty("unsupported_machine").GetString()!, machines, aliases));
         }

@@ -7,10 +7,11 @@ namespace Qevm.Validation;
 
 /// <summary>
 /// Builds a <see cref="QemuVersionDatabase"/> from what <c>scripts/build-version-db.sh</c> collects: one folder per QEMU
-/// version (<c>5.2</c>, <c>7.2</c>, …) with <c>qemu-version.txt</c>, <c>machine-help.txt</c>, <c>unsupported-machine.txt</c>
-/// and, per machine type, <c>MACHINE.json</c> (its <c>-dump-vmstate</c>) and <c>MACHINE.mig</c> (a stream of a paused guest
-/// with the default devices). Each distinct description (by content hash) is stored once; each version lists the
-/// description most of its machine types have under each name, and each machine type only where it differs.
+/// version (<c>5.2</c>, <c>7.2</c>, …) with <c>qemu-version-ARCH.txt</c>, <c>machine-help-ARCH.txt</c> (ARCH
+/// <c>x86_64</c>, and <c>aarch64</c> when collected), <c>unsupported-machine.txt</c> and, per machine type, <c>MACHINE.json</c> (its <c>-dump-vmstate</c>) and <c>MACHINE.mig</c> (a stream of a paused guest
+/// with the default devices). Each distinct description (by content hash) is stored once; each version lists, per
+/// architecture, the description most of its machine types have under each name, and each machine type only where it
+/// differs.
 /// </summary>
 public static partial class QemuVersionDatabaseBuilder
 {
@@ -29,6 +30,37 @@ public static partial class QemuVersionDatabaseBuilder
 
     private const string ProbeMachine = "qevm-no-such-machine";
 
+    // The machine types kept, per system emulator.
+    private static readonly (string Arch, Regex Pattern)[] Architectures =
+    [
+        ("x86_64", MachineName()),
+        ("aarch64", VirtName()),
+    ];
+
+    [GeneratedRegex(@"^virt-[0-9.]+$")]
+    private static partial Regex VirtName();
+
+    // A -dump-vmstate output's descriptions by key, as indexes into the shared list (each distinct one added once).
+    private static List<(string Key, int Index)> Descriptions(string path, Dictionary<string, int> hashes, List<byte[]> descriptions)
+    {
+        var list = new List<(string, int)>();
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+        foreach (var p in doc.RootElement.EnumerateObject())
+        {
+            if (p.Name == "vmschkmachine") continue;
+            var bytes = Compact(p.Value);
+            var hash = Convert.ToHexString(SHA256.HashData(bytes));
+            if (!hashes.TryGetValue(hash, out int index))
+            {
+                index = descriptions.Count;
+                descriptions.Add(bytes);
+                hashes.Add(hash, index);
+            }
+            list.Add((p.Name, index));
+        }
+        return list;
+    }
+
     /// <summary>Builds the database from <paramref name="directory"/> and writes it, brotli-compressed, to <paramref name="output"/>.</summary>
     public static Statistics Build(string directory, Stream output)
     {
@@ -39,7 +71,7 @@ public static partial class QemuVersionDatabaseBuilder
         long references = 0;
         int machineCount = 0;
         var versionDirs = Directory.GetDirectories(directory)
-            .Where(d => System.Version.TryParse(Path.GetFileName(d), out _) && File.Exists(Path.Combine(d, "machine-help.txt")))
+            .Where(d => System.Version.TryParse(Path.GetFileName(d), out _) && File.Exists(Path.Combine(d, "machine-help-x86_64.txt")))
             .OrderBy(d => System.Version.Parse(Path.GetFileName(d))).ToList();
         using var json = new MemoryStream();
         using (var w = new Utf8JsonWriter(json))
@@ -49,68 +81,70 @@ public static partial class QemuVersionDatabaseBuilder
             w.WriteStartArray("versions");
             foreach (var dir in versionDirs)
             {
-                var help = File.ReadAllLines(Path.Combine(dir, "machine-help.txt"));
-                var names = help.Select(l => l.Split(' ', 2)[0]).Where(n => MachineName().IsMatch(n)
-                        && File.Exists(Path.Combine(dir, n + ".json")) && File.Exists(Path.Combine(dir, n + ".mig")))
-                    .OrderBy(n => n.StartsWith("pc-q35-", StringComparison.Ordinal)).ThenBy(n => System.Version.Parse(n[(n.LastIndexOf('-') + 1)..])).ToList();
                 var aliases = new SortedDictionary<string, string>(StringComparer.Ordinal);
-                foreach (var line in help)
-                    if (AliasLine().Match(line) is { Success: true } a && names.Contains(a.Groups[2].Value)) aliases[a.Groups[1].Value] = a.Groups[2].Value;
-                // Each machine type's descriptions by -dump-vmstate key, as indexes into the shared list.
-                var perMachine = new List<List<(string Key, int Index)>>();
-                foreach (var name in names)
+                var machines = new List<(string Arch, string Name, List<(string Key, int Index)> Descriptions)>();
+                var keyOrders = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+                foreach (var (arch, pattern) in Architectures)
                 {
-                    var list = new List<(string, int)>();
-                    using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir, name + ".json")));
-                    foreach (var p in doc.RootElement.EnumerateObject())
+                    var helpPath = Path.Combine(dir, $"machine-help-{arch}.txt");
+                    if (!File.Exists(helpPath)) continue;
+                    var help = File.ReadAllLines(helpPath);
+                    var names = help.Select(l => l.Split(' ', 2)[0]).Where(n => pattern.IsMatch(n)
+                            && File.Exists(Path.Combine(dir, n + ".json")) && File.Exists(Path.Combine(dir, n + ".mig")))
+                        .OrderBy(n => n[..n.LastIndexOf('-')], StringComparer.Ordinal).ThenBy(n => System.Version.Parse(n[(n.LastIndexOf('-') + 1)..])).ToList();
+                    foreach (var line in help)
+                        if (AliasLine().Match(line) is { Success: true } a && names.Contains(a.Groups[2].Value)) aliases[a.Groups[1].Value] = a.Groups[2].Value;
+                    var archMachines = new List<List<(string, int)>>();
+                    foreach (var name in names)
                     {
-                        if (p.Name == "vmschkmachine") continue;
-                        var bytes = Compact(p.Value);
-                        var hash = Convert.ToHexString(SHA256.HashData(bytes));
-                        if (!hashes.TryGetValue(hash, out int index))
-                        {
-                            index = descriptions.Count;
-                            descriptions.Add(bytes);
-                            hashes.Add(hash, index);
-                        }
-                        list.Add((p.Name, index));
+                        var list = Descriptions(Path.Combine(dir, name + ".json"), hashes, descriptions);
+                        references += list.Count;
+                        archMachines.Add(list);
+                        machines.Add((arch, name, list));
                     }
-                    references += list.Count;
-                    perMachine.Add(list);
+                    // The keys in the newest machine type's order.
+                    var keyOrder = new List<string>();
+                    var seen = new HashSet<string>(StringComparer.Ordinal);
+                    foreach (var list in Enumerable.Reverse(archMachines))
+                        foreach (var (key, _) in list)
+                            if (seen.Add(key)) keyOrder.Add(key);
+                    keyOrders[arch] = keyOrder;
                 }
-                // The common description per key: the one most machine types have; keys in the newest machine type's order.
-                var keyOrder = new List<string>();
-                var seen = new HashSet<string>(StringComparer.Ordinal);
-                foreach (var list in Enumerable.Reverse(perMachine))
-                    foreach (var (key, _) in list)
-                        if (seen.Add(key)) keyOrder.Add(key);
-                var common = keyOrder.ToDictionary(k => k, k => perMachine.Select(l => l.FirstOrDefault(e => e.Key == k))
-                    .Where(e => e.Key is not null).GroupBy(e => e.Index).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).First().Key, StringComparer.Ordinal);
+                // Per architecture, the common description per key: the one most of its machine types have.
+                var common = keyOrders.ToDictionary(k => k.Key, k => k.Value.ToDictionary(key => key, key => machines.Where(m => m.Arch == k.Key)
+                    .Select(m => m.Descriptions.FirstOrDefault(e => e.Key == key)).Where(e => e.Key is not null)
+                    .GroupBy(e => e.Index).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).First().Key, StringComparer.Ordinal), StringComparer.Ordinal);
 
                 w.WriteStartObject();
                 w.WriteString("version", Path.GetFileName(dir));
-                w.WriteString("build", File.ReadAllText(Path.Combine(dir, "qemu-version.txt")).Trim());
+                w.WriteString("build", File.ReadAllText(Path.Combine(dir, "qemu-version-x86_64.txt")).Split('\n')[0].Trim());
                 w.WriteString("unsupported_machine", UnsupportedMachine(Path.Combine(dir, "unsupported-machine.txt")));
                 w.WriteStartObject("aliases");
                 foreach (var (alias, target) in aliases) w.WriteString(alias, target);
                 w.WriteEndObject();
-                w.WriteStartArray("vmstate");
-                foreach (var key in keyOrder) WriteReference(w, key, common[key]);
-                w.WriteEndArray();
+                w.WriteStartObject("vmstate");
+                foreach (var (arch, keyOrder) in keyOrders)
+                {
+                    w.WriteStartArray(arch);
+                    foreach (var key in keyOrder) WriteReference(w, key, common[arch][key]);
+                    w.WriteEndArray();
+                }
+                w.WriteEndObject();
                 w.WriteStartArray("machines");
-                for (int i = 0; i < names.Count; i++)
+                foreach (var (arch, name, list) in machines)
                 {
                     w.WriteStartObject();
-                    w.WriteString("name", names[i]);
+                    w.WriteString("name", name);
+                    w.WriteString("arch", arch);
                     w.WriteStartArray("vmstate");
-                    var own = perMachine[i].ToDictionary(e => e.Key, e => e.Index, StringComparer.Ordinal);
-                    foreach (var key in keyOrder)
+                    var own = list.ToDictionary(e => e.Key, e => e.Index, StringComparer.Ordinal);
+                    foreach (var key in keyOrders[arch])
                     {
                         if (!own.TryGetValue(key, out int index)) WriteReference(w, key, null);
-                        else if (index != common[key]) WriteReference(w, key, index);
+                        else if (index != common[arch][key]) WriteReference(w, key, index);
                     }
                     w.WriteEndArray();
-                    WriteStream(w, Path.Combine(dir, names[i] + ".mig"));
+                    WriteStream(w, Path.Combine(dir, name + ".mig"));
                     w.WriteEndObject();
                     machineCount++;
                 }
@@ -139,7 +173,7 @@ public static partial class QemuVersionDatabaseBuilder
             w.WriteStartArray();
             w.WriteStringValue(b.Name);
             w.WriteNumberValue(b.UsedLength);
-            w.WriteStringValue(b.Name == "pc.ram" ? "memory" : TargetRamBlock.SizingOf(b.Name) == RamBlockSizing.Resizeable ? "resizeable" : "fixed");
+            w.WriteStringValue(b.Name is "pc.ram" or "mach-virt.ram" ? "memory" : TargetRamBlock.SizingOf(b.Name) == RamBlockSizing.Resizeable ? "resizeable" : "fixed");
             w.WriteEndArray();
         }
         w.WriteEndArray();

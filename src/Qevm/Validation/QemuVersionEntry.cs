@@ -1,6 +1,6 @@
 namespace Qevm.Validation;
 
-/// <summary>One QEMU version in the <see cref="QemuVersionDatabase"/>: its x86 <c>pc</c>/<c>q35</c> machine types and aliases.</summary>
+/// <summary>One QEMU version in the <see cref="QemuVersionDatabase"/>: its x86 <c>pc</c>/<c>q35</c> and Arm <c>virt</c> machine types and aliases.</summary>
 public sealed class QemuVersionEntry
 {
     private readonly Dictionary<string, QemuMachineType> _byName;
@@ -23,10 +23,10 @@ public sealed class QemuVersionEntry
     /// <summary>The recorded QEMU's own version line, e.g. <c>QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)</c>.</summary>
     public string Build { get; }
 
-    /// <summary>Its machine types, oldest first.</summary>
+    /// <summary>Its machine types: <c>pc-i440fx-*</c>, <c>pc-q35-*</c>, <c>virt-*</c>, each oldest first.</summary>
     public IReadOnlyList<QemuMachineType> Machines { get; }
 
-    /// <summary>Its aliases and the machine type each names (<c>pc</c> → <c>pc-i440fx-10.0</c>).</summary>
+    /// <summary>Its aliases and the machine type each names (<c>pc</c> → <c>pc-i440fx-10.0</c>, <c>virt</c> → <c>virt-10.0</c>).</summary>
     public IReadOnlyDictionary<string, string> Aliases { get; }
 
     /// <summary>The machine type named <paramref name="nameOrAlias"/>, an alias resolved; null when this version has none.</summary>

@@ -6,7 +6,7 @@ public enum RamBlockSizing
     /// <summary>A fixed size (a firmware or video ROM, VGA memory): QEMU refuses another ("Size mismatch").</summary>
     Fixed,
 
-    /// <summary>Guest RAM (<c>pc.ram</c>): its size is the destination's <c>-m</c>, which the target does not tell.</summary>
+    /// <summary>Guest RAM (<c>pc.ram</c>, <c>mach-virt.ram</c>): its size is the destination's <c>-m</c>, which the target does not tell.</summary>
     Memory,
 
     /// <summary>

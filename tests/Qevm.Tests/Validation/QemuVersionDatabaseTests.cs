@@ -6,19 +6,21 @@ public sealed class QemuVersionDatabaseTests
     private static QemuVersionDatabase Db => QemuVersionDatabase.BuiltIn;
 
     [Fact]
-    public void HoldsTheFourVersions_WithPcAndQ35AliasesOfTheNewest()
+    public void HoldsTheFourVersions_WithPcQ35AndVirtAliasesOfTheNewest()
     {
         Assert.Equal(["5.2", "7.2", "10.0", "11.1"], Db.Versions.Select(v => v.Version));
         foreach (var v in Db.Versions)
         {
             Assert.Equal("pc-i440fx-" + v.Version, v.Aliases["pc"]);
             Assert.Equal("pc-q35-" + v.Version, v.Aliases["q35"]);
+            Assert.Equal("virt-" + v.Version, v.Aliases["virt"]);
             Assert.Equal(["pc"], v.Machine("pc")!.Aliases);
+            Assert.Equal("aarch64", v.Machine("virt")!.Architecture);
             Assert.StartsWith("QEMU emulator version " + v.Version + ".", v.Build, StringComparison.Ordinal);
             // Every version knows pc-i440fx-5.2 and pc-q35-5.2 (issue 17).
             Assert.NotNull(v.Machine("pc-i440fx-5.2"));
             Assert.NotNull(v.Machine("pc-q35-5.2"));
-            Assert.All(v.Machines, m => Assert.Matches(@"^pc-(i440fx|q35)-\d+\.\d+(\.\d+)?$", m.Name));
+            Assert.All(v.Machines, m => Assert.Matches(m.Architecture == "x86_64" ? @"^pc-(i440fx|q35)-\d+\.\d+(\.\d+)?$" : @"^virt-\d+\.\d+$", m.Name));
         }
     }
 
@@ -36,6 +38,17 @@ public sealed class QemuVersionDatabaseTests
         Assert.Equal((3u, (uint?)1u, "mc146818rtc"), m.Schema.Versions("mc146818rtc"));
         Assert.Equal("pc-i440fx-7.2", m.Schema.Machine);
         Assert.Equal("qemu-7.2:pc-i440fx-7.2", m.Schema.SourceName);
+    }
+
+    [Fact]
+    public void ArmVirt_HasItsFlashAndRam()
+    {
+        var m = Db.FindVersion("10.0")!.Machine("virt")!;
+        Assert.Equal(("virt-10.0", "aarch64"), (m.Name, m.Architecture));
+        Assert.Equal(new TargetRamBlock("mach-virt.ram", 128 << 20, RamBlockSizing.Memory), m.RamBlocks[0]);
+        Assert.Contains(new TargetRamBlock("virt.flash0", 64 << 20, RamBlockSizing.Fixed), m.RamBlocks);
+        Assert.Contains(m.Sections, s => s.Idstr == "cpu" && s.Instance == 0);
+        Assert.Equal("virt-10.0", m.Schema.Machine);
     }
 
     [Fact]
@@ -75,7 +88,7 @@ public sealed class QemuVersionDatabaseTests
         using var s = typeof(QemuVersionDatabase).Assembly.GetManifestResourceStream(QemuVersionDatabase.ResourceName)!;
         Assert.InRange(s.Length, 1, 1 << 20);
         int machines = Db.Versions.Sum(v => v.Machines.Count);
-        Assert.InRange(machines, 150, 250);
+        Assert.InRange(machines, 250, 300);
         // Rebuilt -dump-vmstate output parses as QEMU's does, through the one -dump-vmstate parser.
         var m = Db.FindVersion("11.1")!.Machine("pc")!;
         var again = DumpVmStateSchema.Parse(m.DumpVmStateJson());

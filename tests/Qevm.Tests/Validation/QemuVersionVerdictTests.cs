@@ -31,7 +31,7 @@ public sealed class QemuVersionVerdictTests : IDisposable
 
     // QEMU's first error line (warnings such as a deprecated machine type are not errors).
     private static string FirstError(string log) =>
-        log.Split('\n').FirstOrDefault(l => l.StartsWith("qemu-system-x86_64: ", StringComparison.Ordinal) && !l.Contains(": warning: ", StringComparison.Ordinal))
+        log.Split('\n').FirstOrDefault(l => l.StartsWith("qemu-system-", StringComparison.Ordinal) && !l.Contains(": warning: ", StringComparison.Ordinal))
         ?? throw new InvalidOperationException("QEMU printed no error:\n" + log);
 
     private static void AssertQemuSaysFirst(TargetVerdict verdict, (bool Completed, string Log) load)
@@ -93,6 +93,26 @@ public sealed class QemuVersionVerdictTests : IDisposable
         Assert.Equal(0, code);
         Assert.Equal("", err);
         Assert.Contains("target qemu-10.0:pc-i440fx-5.2 (QEMU version database): no refusal found; not checked: the size of pc.ram (0x2000000 in the stream; the destination's -m decides it)", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ArmVirt_MachineTypeMismatchAndAcceptedLoad()
+    {
+        // QEMU 7.2's qemu-system-aarch64 (Debian's qemu-system-arm), its default CPU.
+        static QemuProcess StartArm(IEnumerable<string> args) => QemuProcess.Start(args, "qemu-system-aarch64");
+        var older = Path.Combine(_dir, "virt-7.1.mig");
+        using (var q = StartArm(["-S", "-M", "virt-7.1", "-m", "32"])) q.MigrateToFile(older, TimeSpan.FromSeconds(60));
+        var verdict = Check(older, QemuVersionDatabase.BuiltIn.Resolve("qemu-7.2:virt"));
+        Assert.Equal("Machine type received is 'virt-7.1' and local is 'virt-7.2'", verdict.Findings[0].QemuMessage);
+        AssertQemuSaysFirst(verdict, QemuProcess.LoadIncoming(["-M", "virt-7.2", "-m", "32"], older, StartArm));
+
+        var same = Path.Combine(_dir, "virt-7.2.mig");
+        using (var q = StartArm(["-S", "-M", "virt-7.2", "-m", "32"])) q.MigrateToFile(same, TimeSpan.FromSeconds(60));
+        verdict = Check(same, QemuVersionDatabase.BuiltIn.Resolve("qemu-7.2", "virt-7.2"));
+        Assert.Empty(verdict.Findings);
+        Assert.Contains(verdict.NotChecked, n => n.StartsWith("the size of mach-virt.ram (0x2000000 in the stream", StringComparison.Ordinal));
+        var load = QemuProcess.LoadIncoming(["-M", "virt-7.2", "-m", "32"], same, StartArm);
+        Assert.True(load.Completed, load.Log);
     }
 
     [Fact]

@@ -21,7 +21,7 @@ public sealed class SchemaListTests
         (code, output, _) = QevmCli.Run("schema", "list", "qemu-7.2");
         Assert.Equal(0, code);
         var lines = output.ReplaceLineEndings("\n").Split('\n');
-        Assert.Equal(55 + 2 + 1, lines.Length);
+        Assert.Equal(76 + 2 + 1, lines.Length);
         Assert.Contains(string.Join("\n", lines[..3]) + "\n", readme, StringComparison.Ordinal);
     }
 
