@@ -18,8 +18,11 @@ public sealed record TargetFinding(long Offset, string Record, string QemuMessag
 /// </summary>
 public static class TargetCheck
 {
-    // The first QEMU measured to word configuration errors through vmstate's post-load hook (10.0 does not; 11.1 does).
-    private static readonly Version PostLoadHookWording = new(11, 0);
+    // From here on QEMU reports load errors on one line, "load of migration failed: Invalid argument: " and the
+    // reasons joined (measured: 10.0 does not, 11.1 does; the versions between are not measured).
+    private static readonly Version OneLineErrors = new(11, 0);
+
+    private const string LoadFailed = "load of migration failed: Invalid argument: ";
 
     /// <summary>
     /// The findings for <paramref name="info"/> against <paramref name="target"/>, and what the target gives nothing to
@@ -58,6 +61,7 @@ public static class TargetCheck
         if (target.Dump is null) notChecked.Add("minimum versions (only -dump-vmstate output gives them)");
         if (info.Ram is { Blocks.Count: > 0 } && target.RamBlocks is null)
             notChecked.Add($"the RAM blocks ({target.Kind} {target.Name} lists none)");
+        bool oneLine = target.QemuVersionAtLeast is { } qemu && qemu >= OneLineErrors;
         int versionsChecked = 0;
         foreach (var s in info.Sections)
         {
@@ -73,8 +77,9 @@ public static class TargetCheck
                 {
                     // The target's sections are the FULL sections of its streams; iterative handlers are in every QEMU.
                     if (s.Type == RecordType.SectionFull)
-                        findings.Add(new TargetFinding(s.RecordOffset, record, string.Create(CultureInfo.InvariantCulture,
-                            $"Unknown savevm section or instance '{h.Idstr}' {h.InstanceId}. Make sure that your current VM setup matches your saved VM setup, including any hotplugged devices")));
+                        findings.Add(new TargetFinding(s.RecordOffset, record, oneLine
+                            ? string.Create(CultureInfo.InvariantCulture, $"{LoadFailed}Unknown section or instance '{h.Idstr}' {h.InstanceId}. Make sure that your current VM setup matches your saved VM setup, including any hotplugged devices")
+                            : string.Create(CultureInfo.InvariantCulture, $"Unknown savevm section or instance '{h.Idstr}' {h.InstanceId}. Make sure that your current VM setup matches your saved VM setup, including any hotplugged devices")));
                     continue;
                 }
             }
@@ -82,11 +87,13 @@ public static class TargetCheck
                 (version, minimum, name) = (d.Version, d.Minimum, d.Name);
             if (version is not null || minimum is not null) versionsChecked++;
             if (h.VersionId > version)
-                findings.Add(new TargetFinding(s.RecordOffset, record, string.Create(CultureInfo.InvariantCulture,
-                    $"savevm: unsupported version {h.VersionId} for '{h.Idstr}' v{version}")));
+                findings.Add(new TargetFinding(s.RecordOffset, record, oneLine
+                    ? string.Create(CultureInfo.InvariantCulture, $"{LoadFailed}unsupported version {h.VersionId} for '{h.Idstr}' v{version}")
+                    : string.Create(CultureInfo.InvariantCulture, $"savevm: unsupported version {h.VersionId} for '{h.Idstr}' v{version}")));
             else if (minimum is { } min && h.VersionId < min)
-                findings.Add(new TargetFinding(s.RecordOffset, record, string.Create(CultureInfo.InvariantCulture,
-                    $"{name}: incoming version_id {h.VersionId} is too old for local minimum version_id  {min}; error while loading state for instance 0x{h.InstanceId:x} of device '{h.Idstr}'")));
+                findings.Add(new TargetFinding(s.RecordOffset, record, oneLine
+                    ? string.Create(CultureInfo.InvariantCulture, $"{LoadFailed}error while loading state for instance 0x{h.InstanceId:x} of device '{h.Idstr}': {name}: incoming version_id {h.VersionId} is too old for local minimum version_id {min}")
+                    : string.Create(CultureInfo.InvariantCulture, $"{name}: incoming version_id {h.VersionId} is too old for local minimum version_id  {min}; error while loading state for instance 0x{h.InstanceId:x} of device '{h.Idstr}'")));
             // The block list is the ram section's first record: QEMU reads it right after this header.
             if (h.Idstr == "ram" && s.Type == RecordType.SectionStart && info.Ram is { } ram && target.RamBlocks is { } blocks)
                 CheckRamBlocks(ram.Blocks, blocks, s.RecordOffset, record, findings, notChecked);
@@ -117,13 +124,12 @@ public static class TargetCheck
         }
     }
 
-    // configuration_post_load's message; from 11.x on it comes through the post-load hook's error, on the
-    // "load of migration failed" line.
+    // configuration_post_load's message; from 11.x on it comes through the post-load hook's error.
     private static string MachineMismatch(CheckTarget target, string received, string local)
     {
         string message = $"Machine type received is '{received}' and local is '{local}'";
-        return target.QemuVersionAtLeast is { } v && v >= PostLoadHookWording
-            ? "load of migration failed: Invalid argument: post load hook failed for: configuration, version_id: 1, minimum_version: 0: " + message
+        return target.QemuVersionAtLeast is { } v && v >= OneLineErrors
+            ? LoadFailed + "post load hook failed for: configuration, version_id: 1, minimum_version: 0: " + message
             : message;
     }
 }

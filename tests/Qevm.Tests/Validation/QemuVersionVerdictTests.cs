@@ -72,6 +72,36 @@ public sealed class QemuVersionVerdictTests : IDisposable
     }
 
     [Fact]
+    public void SectionsAndVersions_InQemu111sWords()
+    {
+        string[] machine = ["-M", "pc-i440fx-7.2", "-m", "32"];
+        var mig = Stream72("rng.mig", [.. machine, "-device", "virtio-rng-pci"]);
+        var unknown = Check(mig, QemuVersionDatabase.BuiltIn.Resolve("qemu-11.1", "pc-i440fx-7.2"));
+        Assert.Equal("load of migration failed: Invalid argument: Unknown section or instance '0000:00:02.0/virtio-rng' 0. Make sure that your current " +
+            "VM setup matches your saved VM setup, including any hotplugged devices", unknown.Findings[0].QemuMessage);
+        AssertQemuSaysFirst(unknown, QemuChroot.Qemu111.LoadIncoming(machine, mig));
+
+        // mc146818rtc's section version (3 in 7.2 and 11.1) patched above 11.1's and below its minimum (3 in 11.1).
+        var bytes = File.ReadAllBytes(mig);
+        byte[] header = [11, .. "mc146818rtc"u8, 0, 0, 0, 0, 0, 0, 0, 3];
+        int at = bytes.AsSpan().IndexOf(header) + header.Length - 1;
+        foreach (var (version, expected) in new[]
+        {
+            (4, "load of migration failed: Invalid argument: unsupported version 4 for 'mc146818rtc' v3"),
+            (2, "load of migration failed: Invalid argument: error while loading state for instance 0x0 of device 'mc146818rtc': " +
+                "mc146818rtc: incoming version_id 2 is too old for local minimum version_id 3"),
+        })
+        {
+            bytes[at] = (byte)version;
+            var path = Path.Combine(_dir, $"rtc-v{version}.mig");
+            File.WriteAllBytes(path, bytes);
+            var verdict = Check(path, QemuVersionDatabase.BuiltIn.Resolve("qemu-11.1", "pc-i440fx-7.2"));
+            Assert.Equal(expected, verdict.Findings[0].QemuMessage);
+            AssertQemuSaysFirst(verdict, QemuChroot.Qemu111.LoadIncoming([.. machine, "-device", "virtio-rng-pci"], path));
+        }
+    }
+
+    [Fact]
     public void RamSizeMismatch_AgainstAStreamOfTheDestination()
     {
         var mig = Stream72("m32.mig", "-M", "pc-i440fx-7.2", "-m", "32");
