@@ -3,7 +3,10 @@ using System.Text.Json;
 
 namespace Qevm.Cli.Commands;
 
-/// <summary><c>qevm check FILE [--json]</c>: validates the whole stream; exit 0 valid, 1 invalid, 2 usage or I/O.</summary>
+/// <summary>
+/// <c>qevm check FILE [--json] [--target T [--machine M]]</c>: validates the whole stream, and predicts whether the target
+/// QEMU loads it (T: qemu-X.Y[:MACHINE] from the built-in database, or a file); exit 0 valid, 1 invalid, 2 usage or I/O.
+/// </summary>
 internal static class CheckCommand
 {
     public static Command Create(CliOutput output)
@@ -11,7 +14,7 @@ internal static class CheckCommand
         var file = CommandRunner.FileArgument();
         var json = new Option<bool>("--json") { Description = "print the verdict as JSON" };
         var schema = SchemaOption.Create();
-        var target = new Option<string?>("--target") { Description = "predict whether this QEMU loads the file: a stream it wrote, a catalogue harvested from its streams, its trailer JSON or its -dump-vmstate output" };
+        var target = new Option<string?>("--target") { Description = "predict whether this QEMU loads the file: qemu-X.Y[:MACHINE] (the built-in database; the machine type defaults to the file's), a stream it wrote, a catalogue harvested from its streams, its trailer JSON or its -dump-vmstate output" };
         var machine = new Option<string?>("--machine") { HelpName = "NAME", Description = "the target's machine type (default: from the target)" };
         var cmd = new Command("check", "Validate a stream; one line saying where and why when it is invalid") { file, json, schema, target, machine };
         cmd.SetAction(pr => CommandRunner.Run(output, () =>
@@ -29,7 +32,11 @@ internal static class CheckCommand
                 WriteJson(output, null, e);
                 return Program.InvalidInput;
             }
-            CheckTarget? checkTarget = pr.GetValue(target) is { } t ? CheckTarget.Load(t) : null;
+            CheckTarget? checkTarget = pr.GetValue(target) is { } t
+                ? QemuVersionDatabase.IsSpec(t) && !File.Exists(t)
+                    ? QemuVersionDatabase.BuiltIn.Resolve(t, pr.GetValue(machine) ?? info.Configuration?.Machine)
+                    : CheckTarget.Load(t)
+                : null;
             var verdict = checkTarget is null ? null : TargetCheck.Verdict(info, checkTarget, pr.GetValue(machine));
             var findings = verdict?.Findings.ToList() ?? [];
             if (asJson)
@@ -62,7 +69,7 @@ internal static class CheckCommand
     private static string TargetLine(CheckTarget target, TargetVerdict verdict)
     {
         var line = $"target {target.Name} ({target.Kind}): no refusal found";
-        if (verdict.NotChecked.Count == 0) return line + " (machine type, sections and versions checked)";
+        if (verdict.NotChecked.Count == 0) return line + " (machine type, RAM blocks, sections and versions checked)";
         var notChecked = verdict.NotChecked.Select(n => n.StartsWith("the machine type", StringComparison.Ordinal) ? n + " (give --machine)" : n);
         return line + "; not checked: " + string.Join("; ", notChecked);
     }
@@ -90,6 +97,7 @@ internal static class CheckCommand
                 w.WriteString("name", target.Name);
                 w.WriteString("kind", target.Kind);
                 if (target.Machine is null) w.WriteNull("machine"); else w.WriteString("machine", target.Machine);
+                if (target.QemuVersion is null) w.WriteNull("qemu_version"); else w.WriteString("qemu_version", target.QemuVersion);
                 w.WriteStartArray("not_checked");
                 foreach (var n in verdict.NotChecked) w.WriteStringValue(n);
                 w.WriteEndArray();

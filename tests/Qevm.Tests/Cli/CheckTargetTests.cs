@@ -86,7 +86,7 @@ public sealed class CheckTargetTests : IDisposable
         Assert.Equal(0, code);
         Assert.Equal("", err);
         Assert.EndsWith("target trailer.json (trailer JSON): no refusal found; not checked: the machine type (trailer JSON trailer.json names none) (give --machine); " +
-            "minimum versions (only -dump-vmstate output gives them)\n", output.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+            "minimum versions (only -dump-vmstate output gives them); the RAM blocks (trailer JSON trailer.json lists none)\n", output.ReplaceLineEndings("\n"), StringComparison.Ordinal);
 
         (code, _, err) = QevmCli.Run("check", Fixture("x86-pc-smp2/full.mig"), "--target", path);
         Assert.Equal(1, code);
@@ -103,7 +103,8 @@ public sealed class CheckTargetTests : IDisposable
         var (code, output, _) = QevmCli.Run("check", Fixture("x86-pc-smp2/full.mig"), "--target", Fixture("x86-pc/schema.json.gz"));
         Assert.Equal(0, code);
         Assert.EndsWith("target schema.json.gz (-dump-vmstate output): no refusal found; not checked: which sections and instances the target has " +
-            "(-dump-vmstate output has no instance ids and lacks sections every QEMU has)\n", output.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+            "(-dump-vmstate output has no instance ids and lacks sections every QEMU has); the RAM blocks (-dump-vmstate output schema.json.gz lists none)\n",
+            output.ReplaceLineEndings("\n"), StringComparison.Ordinal);
     }
 
     [Fact]
