@@ -52,6 +52,17 @@ public sealed class CheckTarget
     /// <summary>True when the target lists its sections (idstr and instance id).</summary>
     public bool ListsSections => _sections is not null;
 
+    /// <summary>
+    /// True for a database entry: a QEMU version and machine type, started as a destination is, with the source's own
+    /// devices, CPUs and memory. Its lists (the default devices' sections and RAM blocks) show what that QEMU has, not
+    /// all the destination has: a section it lacks is still known when the version has its description or its idstr,
+    /// and a RAM block it lacks belongs to a device or backend the destination gets from its command line.
+    /// </summary>
+    public bool AssumesSourceDevices { get; private init; }
+
+    /// <summary>Whether the target lists a section <paramref name="idstr"/> of any instance.</summary>
+    public bool HasSectionNamed(string idstr) => _sections is not null && _sections.Keys.Any(k => k.Idstr == idstr);
+
     /// <summary>The <c>-dump-vmstate</c> output, when that or a database entry is the target: versions and minimum versions by description name.</summary>
     public DumpVmStateSchema? Dump { get; }
 
@@ -117,6 +128,7 @@ public sealed class CheckTarget
             QemuVersion = machine.QemuVersion,
             QemuVersionAtLeast = System.Version.Parse(machine.QemuVersion),
             RamBlocks = machine.RamBlocks,
+            AssumesSourceDevices = true,
         };
     }
 

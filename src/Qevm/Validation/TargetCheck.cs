@@ -39,6 +39,8 @@ public static class TargetCheck
             findings.Add(new TargetFinding(0, "QEMU start", refusal));
             return new TargetVerdict(findings, notChecked);
         }
+        if (target.AssumesSourceDevices)
+            notChecked.Add($"whether the destination has the source's devices ({target.Kind} {target.Name} is assumed to be started with them; give a stream or catalogue of the destination to check that)");
         machine ??= target.Machine;
         // Machines of these QEMUs expect the configuration section (send-configuration is on but for Xen).
         if (machine is null)
@@ -73,7 +75,8 @@ public static class TargetCheck
             string name = h.Idstr;
             if (target.ListsSections)
             {
-                if (!target.TryGetSection(h.Idstr, h.InstanceId, out version))
+                if (!target.TryGetSection(h.Idstr, h.InstanceId, out version)
+                    && !(target.AssumesSourceDevices && (target.HasSectionNamed(h.Idstr) || target.Dump?.Versions(h.Idstr) is not null)))
                 {
                     // The target's sections are the FULL sections of its streams; iterative handlers are in every QEMU.
                     if (s.Type == RecordType.SectionFull)
@@ -96,7 +99,7 @@ public static class TargetCheck
                     : string.Create(CultureInfo.InvariantCulture, $"{name}: incoming version_id {h.VersionId} is too old for local minimum version_id  {min}; error while loading state for instance 0x{h.InstanceId:x} of device '{h.Idstr}'")));
             // The block list is the ram section's first record: QEMU reads it right after this header.
             if (h.Idstr == "ram" && s.Type == RecordType.SectionStart && info.Ram is { } ram && target.RamBlocks is { } blocks)
-                CheckRamBlocks(ram.Blocks, blocks, s.RecordOffset, record, findings, notChecked);
+                CheckRamBlocks(ram.Blocks, blocks, s.RecordOffset, record, findings, notChecked, target.AssumesSourceDevices);
         }
         if (versionsChecked == 0) notChecked.Add($"section versions ({target.Kind} {target.Name} gives none for this stream's sections)");
         return new TargetVerdict(findings, notChecked);
@@ -105,7 +108,7 @@ public static class TargetCheck
     // ram_load's MEM_SIZE loop (migration/ram.c): each block of the stream, in its order, must exist here with the same
     // used length, or be resizeable (qemu_ram_resize up to its maximum, which the target does not tell).
     private static void CheckRamBlocks(IReadOnlyList<Qevm.Ram.RamBlock> incoming, IReadOnlyList<TargetRamBlock> local, long offset, string record,
-        List<TargetFinding> findings, List<string> notChecked)
+        List<TargetFinding> findings, List<string> notChecked, bool assumeSourceDevices)
     {
         var byName = new Dictionary<string, TargetRamBlock>(StringComparer.Ordinal);
         foreach (var b in local) byName.TryAdd(b.Name, b);
@@ -113,6 +116,11 @@ public static class TargetCheck
         {
             if (!byName.TryGetValue(b.Name, out var here))
             {
+                if (assumeSourceDevices)
+                {
+                    notChecked.Add($"RAM block {b.Name} (a device or memory backend of the source, which the destination is assumed to have)");
+                    continue;
+                }
                 findings.Add(new TargetFinding(offset, record, $"Unknown ramblock \"{b.Name}\", cannot accept migration"));
                 continue;
             }

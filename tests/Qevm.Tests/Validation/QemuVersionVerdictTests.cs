@@ -58,17 +58,30 @@ public sealed class QemuVersionVerdictTests : IDisposable
     [Fact]
     public void DeviceTheDestinationLacks_FailsFirstOnItsRomBlock()
     {
-        var mig = Stream72("virtio-net.mig", "-M", "pc-i440fx-7.2", "-m", "32", "-device", "virtio-net-pci,netdev=n", "-netdev", "user,id=n");
-        var verdict = Check(mig, QemuVersionDatabase.BuiltIn.Resolve("qemu-7.2", "pc-i440fx-7.2"));
+        string[] machine = ["-M", "pc-i440fx-7.2", "-m", "32"];
+        var mig = Stream72("virtio-net.mig", [.. machine, "-device", "virtio-net-pci,netdev=n", "-netdev", "user,id=n"]);
+        // A destination started without the device: a stream of it is the target that shows what it has.
+        var dest = Stream72("plain.mig", machine);
+        var verdict = Check(mig, CheckTarget.Load(dest));
         Assert.Equal("Unknown ramblock \"0000:00:02.0/virtio-net-pci.rom\", cannot accept migration", verdict.Findings[0].QemuMessage);
         // The device's section comes after, as QEMU would meet it.
         Assert.Contains(verdict.Findings, f => f.QemuMessage.StartsWith("Unknown savevm section or instance '0000:00:02.0/virtio-net'", StringComparison.Ordinal));
-        Assert.Contains(verdict.NotChecked, n => n.StartsWith("the size of pc.ram", StringComparison.Ordinal));
-        AssertQemuSaysFirst(verdict, QemuProcess.LoadIncoming(["-M", "pc-i440fx-7.2", "-m", "32"], mig));
+        AssertQemuSaysFirst(verdict, QemuProcess.LoadIncoming(machine, mig));
 
-        var v111 = Check(mig, QemuVersionDatabase.BuiltIn.Resolve("qemu-11.1", "pc-i440fx-7.2"));
-        Assert.Equal(verdict.Findings[0], v111.Findings[0]);
-        AssertQemuSaysFirst(v111, QemuChroot.Qemu111.LoadIncoming(["-M", "pc-i440fx-7.2", "-m", "32"], mig));
+        // A database entry is a destination started with the source's devices: 7.2 and 11.1 know virtio-net, and load it.
+        foreach (var (version, load) in new (string, Func<(bool, string)>)[]
+        {
+            ("qemu-7.2", () => QemuProcess.LoadIncoming([.. machine, "-device", "virtio-net-pci,netdev=n", "-netdev", "user,id=n"], mig)),
+            ("qemu-11.1", () => QemuChroot.Qemu111.LoadIncoming([.. machine, "-device", "virtio-net-pci,netdev=n", "-netdev", "user,id=n"], mig)),
+        })
+        {
+            var db = Check(mig, QemuVersionDatabase.BuiltIn.Resolve(version, "pc-i440fx-7.2"));
+            Assert.Empty(db.Findings);
+            Assert.Contains(db.NotChecked, n => n.StartsWith("whether the destination has the source's devices", StringComparison.Ordinal));
+            Assert.Contains(db.NotChecked, n => n.StartsWith("RAM block 0000:00:02.0/virtio-net-pci.rom", StringComparison.Ordinal));
+            var (completed, log) = load();
+            Assert.True(completed, log);
+        }
     }
 
     [Fact]
@@ -76,10 +89,18 @@ public sealed class QemuVersionVerdictTests : IDisposable
     {
         string[] machine = ["-M", "pc-i440fx-7.2", "-m", "32"];
         var mig = Stream72("rng.mig", [.. machine, "-device", "virtio-rng-pci"]);
-        var unknown = Check(mig, QemuVersionDatabase.BuiltIn.Resolve("qemu-11.1", "pc-i440fx-7.2"));
-        Assert.Equal("load of migration failed: Invalid argument: Unknown section or instance '0000:00:02.0/virtio-rng' 0. Make sure that your current " +
+        // A section of a device type no QEMU has: virtio-rng's idstr renamed in the stream (same length).
+        var renamed = File.ReadAllBytes(mig);
+        var idstr = "0000:00:02.0/virtio-rng"u8;
+        int rng = renamed.AsSpan().IndexOf(idstr);
+        Assert.True(rng > 0);
+        "0000:00:02.0/virtio-rnX"u8.CopyTo(renamed.AsSpan(rng));
+        var unknownPath = Path.Combine(_dir, "rnX.mig");
+        File.WriteAllBytes(unknownPath, renamed);
+        var unknown = Check(unknownPath, QemuVersionDatabase.BuiltIn.Resolve("qemu-11.1", "pc-i440fx-7.2"));
+        Assert.Equal("load of migration failed: Invalid argument: Unknown section or instance '0000:00:02.0/virtio-rnX' 0. Make sure that your current " +
             "VM setup matches your saved VM setup, including any hotplugged devices", unknown.Findings[0].QemuMessage);
-        AssertQemuSaysFirst(unknown, QemuChroot.Qemu111.LoadIncoming(machine, mig));
+        AssertQemuSaysFirst(unknown, QemuChroot.Qemu111.LoadIncoming([.. machine, "-device", "virtio-rng-pci"], unknownPath));
 
         // mc146818rtc's section version (3 in 7.2 and 11.1) patched above 11.1's and below its minimum (3 in 11.1).
         var bytes = File.ReadAllBytes(mig);
@@ -122,7 +143,8 @@ public sealed class QemuVersionVerdictTests : IDisposable
         var (code, output, err) = Cli.QevmCli.Run("check", mig, "--target", "qemu-10.0");
         Assert.Equal(0, code);
         Assert.Equal("", err);
-        Assert.Contains("target qemu-10.0:pc-i440fx-5.2 (QEMU version database): no refusal found; not checked: the size of pc.ram (0x2000000 in the stream; the destination's -m decides it)", output, StringComparison.Ordinal);
+        Assert.Contains("target qemu-10.0:pc-i440fx-5.2 (QEMU version database): no refusal found; not checked: whether the destination has the source's devices", output, StringComparison.Ordinal);
+        Assert.Contains("; the size of pc.ram (0x2000000 in the stream; the destination's -m decides it)", output, StringComparison.Ordinal);
     }
 
     [Fact]
