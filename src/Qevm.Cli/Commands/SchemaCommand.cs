@@ -31,6 +31,6 @@ internal static class SchemaCommand
             output.Out.WriteLine($"{dst}: {catalogue.Count} descriptions, {catalogue.VariantCount} variants, from {sections} sections");
             return 0;
         }));
-        return new Command("schema", "Schemas: build a catalogue of descriptions") { harvest };
+        return new Command("schema", "Schemas: build a catalogue of descriptions, compare two QEMUs' descriptions") { harvest, SchemaDiffCommand.Create(output) };
     }
 }
