@@ -26,15 +26,42 @@ internal static class FieldDiff
     private static void Walk(string section, string prefix, IReadOnlyList<WireField> a, IReadOnlyList<WireField> b, Func<WireField, string> key,
         List<SchemaDiffFinding> findings, Action<List<WireField>, List<WireField>> onRun)
     {
-        var pairs = Align(a, b, key);
+        var bounds = Align(a, b, key);
+        bounds.Add((a.Count, b.Count));
         int i = 0, j = 0;
-        foreach (var (pi, pj) in pairs.Append((a.Count, b.Count)))
+        for (int k = 0; k < bounds.Count; k++)
         {
+            var (pi, pj) = bounds[k];
             if (pi > i || pj > j) onRun(a.Skip(i).Take(pi - i).ToList(), b.Skip(j).Take(pj - j).ToList());
-            if (pi < a.Count && pj < b.Count) CompareMatched(section, prefix, a[pi], b[pj], findings);
             i = pi + 1;
             j = pj + 1;
+            if (pi >= a.Count || pj >= b.Count) continue;
+            var (ni, nj) = bounds[k + 1];
+            var runA = a.Skip(i).Take(ni - i).ToList();
+            var runB = b.Skip(j).Take(nj - j).ToList();
+            if (BufferSplit(section, prefix, a[pi], b[pj], runA, runB) is { } split)
+            {
+                findings.Add(split);
+                (i, j) = (ni, nj);
+                continue;
+            }
+            CompareMatched(section, prefix, a[pi], b[pj], findings);
         }
+    }
+
+    // A byte buffer cut short, its tail given to new fields (globalstate's runstate, 9.0): the same bytes on the
+    // wire; the new fields read what was the old buffer's tail, which is padding when QEMU does this on purpose.
+    private static SchemaDiffFinding? BufferSplit(string section, string prefix, WireField o, WireField n, List<WireField> runA, List<WireField> runB)
+    {
+        if (o.Size == n.Size || (o.Elements ?? 1) != 1 || (n.Elements ?? 1) != 1) return null;
+        var (big, small, tail) = o.Size > n.Size ? (o, n, runB) : (n, o, runA);
+        if ((o.Size > n.Size ? runA : runB).Count > 0 || tail.Count == 0) return null;
+        if (big.Field.Type is not (VmStateType.Buffer or VmStateType.Opaque) || Total(tail) != big.Size - small.Size) return null;
+        string detail = o.Size > n.Size
+            ? string.Create(CultureInfo.InvariantCulture, $"OLD's buffer '{o.Path}' ({o.Size} bytes) is '{n.Path}' ({n.Size} bytes) and {Names(tail)} in NEW: the same bytes, NEW reads the buffer's tail as the new fields")
+            : string.Create(CultureInfo.InvariantCulture, $"OLD's '{o.Path}' ({o.Size} bytes) and {Names(tail)} are NEW's buffer '{n.Path}' ({n.Size} bytes): the same bytes, NEW reads those fields as the buffer's tail");
+        return new SchemaDiffFinding(section, prefix + n.Path, SchemaChange.FieldsRelaid, QemuReaction.Accept, detail,
+            Condition: "when the tail is padding (zeros), as QEMU's compatible split of a buffer expects");
     }
 
     // Longest common subsequence by key (descriptions have at most a few hundred fields).

@@ -43,8 +43,7 @@ public static class SchemaDiff
                 }
                 sections++;
                 // The subsections the stream's trailer shows were written; without one, OLD's own list (when it is a trailer).
-                var sent = s.Description is { } written ? written.Subsections.Select(x => x.Name).ToHashSet(StringComparer.Ordinal) : null;
-                CompareDescription(unit, s.Idstr, "", o, n, (int)s.VersionId, sent, topLevel: true, old.WrittenLayoutsOnly, @new.WrittenLayoutsOnly, findings, notChecked);
+                CompareDescription(unit, s.Idstr, "", o, n, (int)s.VersionId, (s.Description is not null, s.Description), topLevel: true, old.WrittenLayoutsOnly, @new.WrittenLayoutsOnly, findings, notChecked);
             }
         }
         else if (old.Sections is not null && @new.Sections is not null)
@@ -59,7 +58,7 @@ public static class SchemaDiff
                     continue;
                 }
                 sections++;
-                CompareDescription(unit, s.Idstr, "", s.Description, n, (int)s.VersionId, null, topLevel: true, true, true, findings, notChecked);
+                CompareDescription(unit, s.Idstr, "", s.Description, n, (int)s.VersionId, (true, s.Description), topLevel: true, true, true, findings, notChecked);
             }
             foreach (var s in @new.Sections)
                 if (old.Section(s.Idstr, s.InstanceId) is null)
@@ -81,8 +80,15 @@ public static class SchemaDiff
                     continue;
                 }
                 sections++;
-                CompareDescription(o.Name, o.Name, "", o, n, o.VersionId, null, topLevel: true, old.WrittenLayoutsOnly, @new.WrittenLayoutsOnly, findings, notChecked);
+                CompareDescription(o.Name, o.Name, "", o, n, o.VersionId, (false, null), topLevel: true, old.WrittenLayoutsOnly, @new.WrittenLayoutsOnly, findings, notChecked);
             }
+            // A device type whose description (so its section's idstr) has another name in NEW: find_se fails.
+            foreach (var (type, name) in old.DeviceTypes ?? new Dictionary<string, string>())
+                if (@new.DeviceTypes?.GetValueOrDefault(type) is { } renamed && renamed != name && @new.Description(name) is not null)
+                    findings.Add(new SchemaDiffFinding(name, null, SchemaChange.SectionMissingInNew, QemuReaction.Refuse,
+                        $"device type '{type}' has the section '{name}' in OLD and '{renamed}' in NEW",
+                        $"Unknown savevm section or instance '{name}' 0. Make sure that your current VM setup matches your saved VM setup, including any hotplugged devices",
+                        $"when the guest has a {type}"));
             foreach (var n in @new.Descriptions)
                 if (old.Description(n.Name) is null)
                     findings.Add(new SchemaDiffFinding(n.Name, null, SchemaChange.SectionMissingInOld, QemuReaction.Accept,
@@ -136,7 +142,18 @@ public static class SchemaDiff
     }
 
     private static void CompareDescription(string unit, string name, string prefix, VmStateDescription o, VmStateDescription n, int version,
-        HashSet<string>? sent, bool topLevel, bool oldWritten, bool newWritten, List<SchemaDiffFinding> findings, List<string> notChecked)
+        (bool Known, VmStateDescription? Description) written, bool topLevel, bool oldWritten, bool newWritten, List<SchemaDiffFinding> findings, List<string> notChecked, string? when = null)
+    {
+        int first = findings.Count;
+        CompareDescriptionBody(unit, name, prefix, o, n, version, written, topLevel, oldWritten, newWritten, findings, notChecked);
+        // In a subsection OLD may not send, every finding holds only when it does.
+        if (when is not null)
+            for (int i = first; i < findings.Count; i++)
+                findings[i] = findings[i] with { Condition = findings[i].Condition is { } c ? when + ", " + c : when };
+    }
+
+    private static void CompareDescriptionBody(string unit, string name, string prefix, VmStateDescription o, VmStateDescription n, int version,
+        (bool Known, VmStateDescription? Description) written, bool topLevel, bool oldWritten, bool newWritten, List<SchemaDiffFinding> findings, List<string> notChecked)
     {
         if (!CheckVersion(unit, name, version, n, topLevel, findings, prefix.Length == 0 ? null : prefix.TrimEnd('/'))) return;
         if (o.IsOldStyle || n.IsOldStyle)
@@ -144,6 +161,8 @@ public static class SchemaDiff
             notChecked.Add($"the fields of '{unit}' (an old-style section: one opaque buffer)");
             return;
         }
+        var oldLayout = WireLayout.Of(o, version);
+        var newLayout = WireLayout.Of(n, version);
         if (newWritten && n.VersionId != version)
         {
             // A trailer gives the layout of the version it wrote only.
@@ -151,14 +170,38 @@ public static class SchemaDiff
         }
         else
         {
-            FieldDiff.Compare(unit, prefix, WireLayout.Of(o, version), WireLayout.Of(n, version), findings);
+            FieldDiff.Compare(unit, prefix, oldLayout, newLayout, findings);
         }
+        CompareSubsections(unit, name, prefix, o, n, written, oldWritten, newWritten, findings, notChecked);
+        // vmstate_load_state loads a nested struct's subsections after its fields, as a section's.
+        foreach (var (path, od) in oldLayout.Structs)
+        {
+            if (od.Subsections.Count == 0) continue;
+            var nd = newLayout.Structs.FirstOrDefault(x => x.Path == path).Description ?? newLayout.Structs.FirstOrDefault(x => x.Description.Name == od.Name).Description;
+            // What the stream wrote of that struct: its trailer's struct at the same path, or of the same description.
+            var wd = written.Description is { } w ? WireLayout.Of(w, w.VersionId).Structs is var ws
+                ? ws.FirstOrDefault(x => x.Path == path).Description ?? ws.FirstOrDefault(x => x.Description.Name == od.Name).Description : null : null;
+            if (nd is not null) CompareSubsections(unit, name, prefix + path + ":", od, nd, (written.Known, wd), oldWritten, newWritten, findings, notChecked);
+        }
+    }
+
+    private static void CompareSubsections(string unit, string name, string prefix, VmStateDescription o, VmStateDescription n,
+        (bool Known, VmStateDescription? Description) written, bool oldWritten, bool newWritten, List<SchemaDiffFinding> findings, List<string> notChecked)
+    {
         foreach (var os in o.Subsections)
         {
-            bool? isSent = sent is not null ? sent.Contains(os.Name) : oldWritten ? true : null;
+            // The stream's trailer says which subsections were written; else OLD's trailer did; -dump-vmstate cannot say.
+            var w = written.Description?.Subsections.FirstOrDefault(x => x.Name == os.Name);
+            bool? isSent = written.Known ? w is not null : oldWritten ? true : null;
             if (isSent == false) continue;
             string path = prefix + os.Name;
             var ns = n.Subsections.FirstOrDefault(x => x.Name == os.Name);
+            if (ns is null && newWritten)
+            {
+                // A trailer lists the subsections its QEMU wrote, not all it knows.
+                notChecked.Add($"whether NEW knows subsection '{os.Name}' of '{unit}' (its trailer lists only those it wrote)");
+                continue;
+            }
             if (ns is null)
             {
                 findings.Add(new SchemaDiffFinding(unit, "subsection " + os.Name, SchemaChange.SubsectionMissingInNew, QemuReaction.Refuse,
@@ -168,7 +211,8 @@ public static class SchemaDiff
                 continue;
             }
             // A subsection is loaded with the version written in its header: OLD's.
-            CompareDescription(unit, name, path + "/", os, ns, os.VersionId, null, topLevel: false, oldWritten, newWritten, findings, notChecked);
+            CompareDescription(unit, name, path + "/", os, ns, (int)(w?.VersionId ?? os.VersionId), (written.Known, w), topLevel: false, oldWritten, newWritten, findings, notChecked,
+                isSent is null ? "when OLD sends the subsection (its needed test is true)" : null);
         }
         foreach (var ns in n.Subsections)
             if (!o.Subsections.Any(x => x.Name == ns.Name) && !oldWritten)
@@ -195,8 +239,8 @@ public static class SchemaDiff
             }
             else if (match.Length != length)
             {
-                // ACPI tables and the table loader are fw_cfg blobs QEMU allocates resizeable (rom_add_blob's max_len).
-                bool resizeable = block.StartsWith("/rom@etc/", StringComparison.Ordinal);
+                // ACPI tables, the table loader and fw_cfg files (/rom@...) are blobs QEMU allocates resizeable (rom_add_blob max_len).
+                bool resizeable = block.StartsWith("/rom@", StringComparison.Ordinal);
                 findings.Add(new SchemaDiffFinding(block, null, SchemaChange.RamBlockResized, resizeable ? QemuReaction.Accept : QemuReaction.Refuse,
                     string.Create(CultureInfo.InvariantCulture, $"RAM block of 0x{length:x} bytes in OLD, 0x{match.Length:x} in NEW") + (resizeable ? " (a resizeable fw_cfg blob: NEW resizes it)" : ""),
                     resizeable ? null : string.Create(CultureInfo.InvariantCulture, $"Size mismatch: {block}: 0x{length:x} != 0x{match.Length:x}: Invalid argument")));

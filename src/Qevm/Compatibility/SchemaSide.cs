@@ -40,6 +40,9 @@ public sealed class SchemaSide
         RamBlocks = ramBlocks?.ToList();
     }
 
+    /// <summary>The device types and the names of their descriptions, when the source lists them (<c>-dump-vmstate</c>).</summary>
+    public IReadOnlyDictionary<string, string>? DeviceTypes { get; init; }
+
     /// <summary>The file or database entry it came from.</summary>
     public string Name { get; }
 

@@ -54,7 +54,7 @@ public static partial class SchemaSideResolver
         switch (source)
         {
             case DumpVmStateSchema d:
-                return new SchemaSide(d.SourceName, "-dump-vmstate output", d.Machine, d.Descriptions);
+                return new SchemaSide(d.SourceName, "-dump-vmstate output", d.Machine, d.Descriptions) { DeviceTypes = d.DeviceTypes };
             case SchemaCatalogue c:
                 var sections = new List<SchemaSideSection>();
                 foreach (var (idstr, instance, version) in c.SectionVersions())

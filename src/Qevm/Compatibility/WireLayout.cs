@@ -10,6 +10,7 @@ public sealed class WireLayout
     private const int MaxDepth = 32;
     private readonly List<WireField> _fields = [];
     private readonly List<(string Path, VmStateField Field)> _notAtVersion = [];
+    private readonly List<(string Path, VmStateDescription Description)> _structs = [];
 
     private WireLayout()
     {
@@ -17,6 +18,9 @@ public sealed class WireLayout
 
     /// <summary>The fields on the wire, in order.</summary>
     public IReadOnlyList<WireField> Fields => _fields;
+
+    /// <summary>The nested structs opened, by path: their subsections follow their fields on the wire.</summary>
+    public IReadOnlyList<(string Path, VmStateDescription Description)> Structs => _structs;
 
     /// <summary>Fields the description has that its version leaves off the wire (<c>version_id</c> above it).</summary>
     public IReadOnlyList<(string Path, VmStateField Field)> NotAtVersion => _notAtVersion;
@@ -56,7 +60,10 @@ public sealed class WireLayout
             int? elements = repeat is { } r && count is { } n && d.Origin is not SchemaOrigin.DumpVmState ? r * n : null;
             bool cond = conditional || onWire is null;
             if (f.Type is VmStateType.Struct or VmStateType.VStruct && f.Struct is { } nested && elements != 0)
+            {
+                _structs.Add((path, nested));
                 Add(nested, nested.VersionId, path + ".", elements, cond, depth + 1);
+            }
             else
                 _fields.Add(new WireField(path, f, elements, cond));
         }

@@ -12,6 +12,7 @@ namespace Qevm.Schema;
 public sealed class DumpVmStateSchema : ISchemaSource
 {
     private readonly Dictionary<string, Entry> _byName = [];
+    private readonly Dictionary<string, string> _types = [];
 
     // A description of the dump, read (and so checked) once when the dump is parsed.
     private sealed record Entry(VmStateDescription Description, bool HasVersion);
@@ -26,6 +27,9 @@ public sealed class DumpVmStateSchema : ISchemaSource
 
     /// <summary>Every description of the dump (one per description name, in the dump's order).</summary>
     public IEnumerable<VmStateDescription> Descriptions => _byName.Values.Select(e => e.Description);
+
+    /// <summary>The device types the dump lists (its keys), each with its description's name: the section's idstr.</summary>
+    public IReadOnlyDictionary<string, string> DeviceTypes => _types;
 
     /// <summary>The description named <paramref name="name"/> or standing for idstr <paramref name="name"/>; null when the dump has none.</summary>
     public VmStateDescription? Find(string name) => FindEntry(name)?.Description;
@@ -51,6 +55,7 @@ public sealed class DumpVmStateSchema : ISchemaSource
                 d.ExpectKind(JsonValueKind.Object, "a description (an object)");
                 if (!d.TryGet("name", out var n)) continue;
                 string name = n.String();
+                s._types[key] = name;
                 if (!s._byName.ContainsKey(name)) s._byName.Add(name, new Entry(Build(d, 0), d.Has("version_id")));
             }
         }

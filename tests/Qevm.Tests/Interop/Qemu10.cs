@@ -16,6 +16,13 @@ internal static class Qemu10
         return QemuProcess.Start([.. firmware, .. extraArgs], binary, new Dictionary<string, string> { ["QEMU_MODULE_DIR"] = moduleDir });
     }
 
+    /// <summary>Runs QEMU 10's qemu-system-x86_64 to its end (e.g. with <c>-dump-vmstate FILE</c>), with its modules and firmware.</summary>
+    public static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var (binary, moduleDir, firmware) = Setup.Value;
+        return ProgramRunner.Run(binary, [.. firmware, .. args], new Dictionary<string, string> { ["QEMU_MODULE_DIR"] = moduleDir });
+    }
+
     private static (string, string, string[]) Load()
     {
         string? envFile = Environment.GetEnvironmentVariable("QEVM_QEMU10_ENV");
