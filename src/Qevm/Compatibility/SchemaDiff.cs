@@ -232,18 +232,18 @@ public static class SchemaDiff
         foreach (var (block, length) in blocks)
         {
             var match = local.FirstOrDefault(b => b.Name == block);
-            if (match.Name is null)
+            if (match is null)
             {
                 findings.Add(new SchemaDiffFinding(block, null, SchemaChange.RamBlockMissingInNew, QemuReaction.Refuse, "RAM block NEW does not have",
                     $"Unknown ramblock \"{block}\", cannot accept migration"));
             }
-            else if (match.Length != length)
+            else if (length is { } l && match.Length is { } m && m != l)
             {
                 // ACPI tables, the table loader and fw_cfg files (/rom@...) are blobs QEMU allocates resizeable (rom_add_blob max_len).
                 bool resizeable = block.StartsWith("/rom@", StringComparison.Ordinal);
                 findings.Add(new SchemaDiffFinding(block, null, SchemaChange.RamBlockResized, resizeable ? QemuReaction.Accept : QemuReaction.Refuse,
-                    string.Create(CultureInfo.InvariantCulture, $"RAM block of 0x{length:x} bytes in OLD, 0x{match.Length:x} in NEW") + (resizeable ? " (a resizeable fw_cfg blob: NEW resizes it)" : ""),
-                    resizeable ? null : string.Create(CultureInfo.InvariantCulture, $"Size mismatch: {block}: 0x{length:x} != 0x{match.Length:x}: Invalid argument")));
+                    string.Create(CultureInfo.InvariantCulture, $"RAM block of 0x{l:x} bytes in OLD, 0x{m:x} in NEW") + (resizeable ? " (a resizeable fw_cfg blob: NEW resizes it)" : ""),
+                    resizeable ? null : string.Create(CultureInfo.InvariantCulture, $"Size mismatch: {block}: 0x{l:x} != 0x{m:x}: Invalid argument")));
             }
         }
     }

@@ -13,7 +13,7 @@ public sealed class SchemaSide
 
     /// <summary>Creates a side.</summary>
     public SchemaSide(string name, string kind, string? machine, IEnumerable<VmStateDescription> descriptions,
-        IEnumerable<SchemaSideSection>? sections = null, IEnumerable<(string Name, ulong Length)>? ramBlocks = null)
+        IEnumerable<SchemaSideSection>? sections = null, IEnumerable<SchemaSideRamBlock>? ramBlocks = null)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(kind);
@@ -58,8 +58,8 @@ public sealed class SchemaSide
     /// <summary>The sections, when the source lists them (a stream, a catalogue); null for <c>-dump-vmstate</c> output.</summary>
     public IReadOnlyList<SchemaSideSection>? Sections { get; }
 
-    /// <summary>The RAM blocks (name, <c>used_length</c>), when the source gives them; null when it does not.</summary>
-    public IReadOnlyList<(string Name, ulong Length)>? RamBlocks { get; }
+    /// <summary>The RAM blocks, when the source gives them; null when it does not.</summary>
+    public IReadOnlyList<SchemaSideRamBlock>? RamBlocks { get; }
 
     /// <summary>True when the descriptions have no minimum versions and only the layout written (a trailer or catalogue).</summary>
     public bool WrittenLayoutsOnly => Kind is not ("-dump-vmstate output" or "database entry");

@@ -43,7 +43,7 @@ public static partial class SchemaSideResolver
             if (r.RecordType == RecordType.SectionFull) headers.Add(r.Section!);
         }, null, out var trailer);
         var sections = headers.Select(h => new SchemaSideSection(h.Idstr, h.InstanceId, h.VersionId, trailer?.GetDescription(h.Idstr, h.InstanceId)));
-        var blocks = info.Ram?.Blocks.Select(b => (b.Name, b.UsedLength));
+        var blocks = info.Ram?.Blocks.Select(b => new SchemaSideRamBlock(b.Name, b.UsedLength));
         return new SchemaSide(name, "migration stream", info.Configuration?.Machine, [], sections, blocks);
     }
 
