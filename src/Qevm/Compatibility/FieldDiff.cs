@@ -13,6 +13,10 @@ internal static class FieldDiff
     {
         var a = old.Fields;
         var b = @new.Fields;
+        // A trailer omits arrays of 0 elements; -dump-vmstate gives no counts: any of its fields may be such an array.
+        bool aOmits = a.Count > 0 && a.All(f => f.Elements is not null), bOmits = b.Count > 0 && b.All(f => f.Elements is not null);
+        if (aOmits && !bOmits) b = [.. b.Select(f => f.Elements is null ? f with { MaybeEmpty = true } : f)];
+        if (bOmits && !aOmits) a = [.. a.Select(f => f.Elements is null ? f with { MaybeEmpty = true } : f)];
         Walk(section, prefix, a, b, f => f.Path, findings, (x, y) => CompareRun(section, prefix, x, y, findings));
         // Fields NEW has only at a higher version, which OLD does not write: NEW does not read them either.
         var written = new HashSet<string>(a.Select(f => f.Path), StringComparer.Ordinal);
@@ -120,7 +124,7 @@ internal static class FieldDiff
     private static void CompareByPlace(string section, string prefix, List<WireField> a, List<WireField> b, List<SchemaDiffFinding> findings)
     {
         var (plan, misplaced) = Place(a, b);
-        if (misplaced > 0 && a.Count > 0 && b.Count > 0 && !a.Any(f => f.Conditional) && !b.Any(f => f.Conditional)
+        if (misplaced > 0 && a.Count > 0 && b.Count > 0 && !a.Any(Optional) && !b.Any(Optional)
             && Total(a) is { } ta && Total(b) is { } tb && ta == tb)
         {
             bool unused = a.All(f => f.IsUnused) || b.All(f => f.IsUnused);
@@ -145,6 +149,13 @@ internal static class FieldDiff
                 else
                     findings.Add(new SchemaDiffFinding(section, prefix + n.Path, SchemaChange.FieldRenamed, QemuReaction.Accept,
                         $"field '{o.Path}' renamed '{n.Path}' (same place, size{(o.Field.Inferred || n.Field.Inferred ? "" : " and type")}: same layout)", Condition: condition));
+            }
+            else if (n is { MaybeEmpty: true } || o is { MaybeEmpty: true })
+            {
+                var f = n ?? o!;
+                findings.Add(new SchemaDiffFinding(section, prefix + f.Path, n is null ? SchemaChange.FieldRemoved : SchemaChange.FieldAdded, QemuReaction.Accept,
+                    $"field '{f.Path}' only in {(n is null ? "OLD" : "NEW")}: the other side's trailer has no such field, and a trailer leaves out an array of no elements",
+                    Condition: "when that array is empty (-dump-vmstate gives no element counts)"));
             }
             else if (n is { Conditional: true })
             {
@@ -193,8 +204,8 @@ internal static class FieldDiff
                 if (i == a.Count && j == b.Count) continue;
                 int best = int.MaxValue;
                 if (i < a.Count && j < b.Count && Fits(a[i], b[j])) best = cost[i + 1, j + 1];
-                if (i < a.Count) best = Math.Min(best, cost[i + 1, j] + (a[i].Conditional ? 0 : 1));
-                if (j < b.Count) best = Math.Min(best, cost[i, j + 1] + (b[j].Conditional ? 0 : 1));
+                if (i < a.Count) best = Math.Min(best, cost[i + 1, j] + (Optional(a[i]) ? 0 : 1));
+                if (j < b.Count) best = Math.Min(best, cost[i, j + 1] + (Optional(b[j]) ? 0 : 1));
                 cost[i, j] = best;
             }
         var plan = new List<(WireField?, WireField?)>();
@@ -202,7 +213,7 @@ internal static class FieldDiff
         while (x < a.Count || y < b.Count)
         {
             if (x < a.Count && y < b.Count && Fits(a[x], b[y]) && cost[x, y] == cost[x + 1, y + 1]) plan.Add((a[x++], b[y++]));
-            else if (x < a.Count && cost[x, y] == cost[x + 1, y] + (a[x].Conditional ? 0 : 1)) plan.Add((a[x++], null));
+            else if (x < a.Count && cost[x, y] == cost[x + 1, y] + (Optional(a[x]) ? 0 : 1)) plan.Add((a[x++], null));
             else plan.Add((null, b[y++]));
         }
         return (plan, cost[0, 0]);
@@ -215,6 +226,9 @@ internal static class FieldDiff
         || (o.IsUnused != n.IsUnused && (o.IsUnused ? (n.Elements is null, o, n) : (o.Elements is null, n, o)) is (true, var u, var other)
             && other.Size > 0 && u.Size % other.Size == 0);
 
+    // A field that may be absent from the wire: a field_exists test, or an array of 0 elements a trailer left out.
+    private static bool Optional(WireField f) => f.Conditional || f.MaybeEmpty;
+
     private static bool SameCount(WireField o, WireField n) => o.Elements is null || n.Elements is null || o.Elements == n.Elements;
 
     private static long? Total(List<WireField> fields)
@@ -222,7 +236,7 @@ internal static class FieldDiff
         long sum = 0;
         foreach (var f in fields)
         {
-            if (f.Conditional) return null;
+            if (Optional(f)) return null;
             sum += f.Length ?? f.Size;
         }
         return sum;

@@ -27,6 +27,7 @@ public static class SchemaDiff
         CompareRamBlocks(stream ?? old, @new, findings, notChecked);
         int sections = 0;
         var unknown = new List<string>();
+        List<string> noOld = [], noNew = [];
         if (stream is not null)
         {
             if (stream.Sections is null) throw new ArgumentException("the stream lists no sections", nameof(stream));
@@ -37,7 +38,7 @@ public static class SchemaDiff
                 if (!KnownToNew(unit, s.Idstr, s.InstanceId, @new, findings, unknown, out var n)) continue;
                 if (o is null || n is null)
                 {
-                    notChecked.Add($"the fields of '{unit}' ({(o is null ? "OLD" : "NEW")} has no description of it)");
+                    (o is null ? noOld : noNew).Add(unit);
                     if (n is not null) CheckVersion(unit, s.Idstr, (int)s.VersionId, n, topLevel: true, findings);
                     continue;
                 }
@@ -54,7 +55,7 @@ public static class SchemaDiff
                 if (!KnownToNew(unit, s.Idstr, s.InstanceId, @new, findings, unknown, out var n)) continue;
                 if (s.Description is null || n is null)
                 {
-                    notChecked.Add($"the fields of '{unit}' ({(s.Description is null ? "OLD" : "NEW")} has no description of it)");
+                    (s.Description is null ? noOld : noNew).Add(unit);
                     continue;
                 }
                 sections++;
@@ -94,6 +95,9 @@ public static class SchemaDiff
                     findings.Add(new SchemaDiffFinding(n.Name, null, SchemaChange.SectionMissingInOld, QemuReaction.Accept,
                         "section only in NEW: OLD does not send it, the device keeps its reset state"));
         }
+        foreach (var (side, units) in new[] { ("OLD", noOld), ("NEW", noNew) })
+            if (units.Count > 0)
+                notChecked.Add($"the fields of {string.Join(", ", units.Select(u => "'" + u + "'"))} ({side} has no description of them)");
         if (unknown.Count > 0)
             notChecked.Add($"whether NEW has {string.Join(", ", unknown.Select(u => "'" + u + "'"))} ({@new.Kind} {@new.Name} has no description of them and lists no sections)");
         return new SchemaDiffResult(findings, notChecked, sections);

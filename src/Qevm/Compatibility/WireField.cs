@@ -10,6 +10,12 @@ namespace Qevm.Compatibility;
 /// <param name="Conditional">The field or an enclosing struct has a <c>field_exists</c> test whose outcome is not known here.</param>
 public sealed record WireField(string Path, VmStateField Field, int? Elements, bool Conditional)
 {
+    /// <summary>
+    /// Possibly an array with no elements on the other side, whose trailer leaves such arrays out (QEMU's vmdesc omits
+    /// a field of 0 elements); set on fields of unknown count (<c>-dump-vmstate</c>) compared with a trailer.
+    /// </summary>
+    public bool MaybeEmpty { get; init; }
+
     /// <summary>Bytes of one element.</summary>
     public int Size => Field.Size;
 

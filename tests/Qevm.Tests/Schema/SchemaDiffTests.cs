@@ -92,6 +92,9 @@ public sealed class SchemaDiffTests(SchemaDiffQemus qemus, ITestOutputHelper out
         (code, text, err) = QevmCli.Run("schema", "diff", stream, qemus.Stream(to), "--stream", stream);
         Assert.True(code == 0, text + err);
         Assert.DoesNotContain("not checked: RAM blocks", text, StringComparison.Ordinal);
+        // The stream's own layouts (its trailer) against NEW's -dump-vmstate.
+        (code, text, err) = QevmCli.Run("schema", "diff", stream, qemus.Dump(to), "--stream", stream);
+        Assert.True(code == 0, text + err);
     }
 
     [Fact]
