@@ -56,6 +56,11 @@ fi
 analyze="$(bash scripts/fetch-analyze.sh)" || echo "could not fetch analyze-migration.py (the tests that need it will fail)"
 export QEVM_ANALYZE_MIGRATION="$analyze"
 
+# QEMU's scripts/vmstate-static-checker.py and its test data, which the schema diff tests compare with (fetched from
+# the same source package by scripts/fetch-static-checker.sh, never committed).
+checker="$(bash scripts/fetch-static-checker.sh)" || echo "could not fetch vmstate-static-checker.py (the schema diff tests will fail)"
+export QEVM_STATIC_CHECKER="$checker/vmstate-static-checker.py" QEVM_STATIC_CHECKER_DATA="$checker/vmstate-static-checker-data"
+
 # A bounded AFL++ fuzzing run of every target (fuzz/run.sh: 200 s shared among them, ~4 min with the build) counts as one more test.
 if timeout 600 bash fuzz/run.sh --total "${QEVM_FUZZ_SECONDS:-200}"; then fuzz_passed=1; else fuzz_passed=0; fi
 

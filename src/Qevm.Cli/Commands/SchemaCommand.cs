@@ -36,7 +36,7 @@ internal static class SchemaCommand
             output.Out.WriteLine($"{dst}: {catalogue.Count} descriptions, {catalogue.VariantCount} variants, from {sections} sections");
             return 0;
         }));
-        return new Command("schema", "Schemas: build a catalogue of descriptions, list the built-in QEMU versions") { harvest, CreateList(output), CreateBuildDatabase(output) };
+        return new Command("schema", "Schemas: build a catalogue of descriptions, list the built-in QEMU versions, compare two QEMUs' descriptions") { harvest, CreateList(output), CreateBuildDatabase(output), SchemaDiffCommand.Create(output) };
     }
 
     // `schema list`: the versions, machine types and aliases of the built-in database; with qemu-X.Y, that version's

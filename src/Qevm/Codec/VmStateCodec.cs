@@ -140,12 +140,22 @@ public static class VmStateCodec
 
     // §5.3 rule 4: field_exists is the sole authority when set, else version_id <= V. A test that cannot be run
     // (no state, or -dump-vmstate's unknown outcome) is decided by the context, which can enumerate both outcomes.
-    private static bool IsPresent(VmStateField f, int version, DecodeContext c) => f.Exists switch
+    private static bool IsPresent(VmStateField f, int version, DecodeContext c) => IsOnWire(f, version, c.Opaque) ?? c.Decide();
+
+    /// <summary>
+    /// Whether field <paramref name="f"/> is on the wire when its description is loaded or saved with version
+    /// <paramref name="version"/> (§5.3 rule 4); null when its <c>field_exists</c> test cannot be run here.
+    /// </summary>
+    public static bool? IsOnWire(VmStateField f, int version, object? opaque = null)
     {
-        null => f.VersionId <= version,
-        FieldExists.Predicate p when c.Opaque is not null => p.Test(c.Opaque, version),
-        _ => c.Decide(),
-    };
+        ArgumentNullException.ThrowIfNull(f);
+        return f.Exists switch
+        {
+            null => f.VersionId <= version,
+            FieldExists.Predicate p when opaque is not null => p.Test(opaque, version),
+            _ => null,
+        };
+    }
 
     // vmstate_n_elems / vmstate_size: a fixed count, a field decoded before (or the state), times a factor.
     private static int Count(VmStateField f, ElementCount count, VmStruct decoded, DecodeContext c, long offset)

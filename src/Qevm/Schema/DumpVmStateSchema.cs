@@ -12,6 +12,7 @@ namespace Qevm.Schema;
 public sealed class DumpVmStateSchema : ISchemaSource
 {
     private readonly Dictionary<string, Entry> _byName = [];
+    private readonly Dictionary<string, string> _types = [];
 
     // A description of the dump, read (and so checked) once when the dump is parsed.
     private sealed record Entry(VmStateDescription Description, bool HasVersion);
@@ -23,6 +24,15 @@ public sealed class DumpVmStateSchema : ISchemaSource
 
     /// <summary>The machine the dump was made for (<c>vmschkmachine</c>).</summary>
     public string? Machine { get; private set; }
+
+    /// <summary>Every description of the dump (one per description name, in the dump's order).</summary>
+    public IEnumerable<VmStateDescription> Descriptions => _byName.Values.Select(e => e.Description);
+
+    /// <summary>The device types the dump lists (its keys), each with its description's name: the section's idstr.</summary>
+    public IReadOnlyDictionary<string, string> DeviceTypes => _types;
+
+    /// <summary>The description named <paramref name="name"/> or standing for idstr <paramref name="name"/>; null when the dump has none.</summary>
+    public VmStateDescription? Find(string name) => FindEntry(name)?.Description;
 
     /// <summary>True for the root object QEMU's <c>-dump-vmstate</c> writes.</summary>
     public static bool IsDumpVmState(JsonElement root) => root.ValueKind == JsonValueKind.Object && root.TryGetProperty("vmschkmachine", out _);
@@ -45,6 +55,7 @@ public sealed class DumpVmStateSchema : ISchemaSource
                 d.ExpectKind(JsonValueKind.Object, "a description (an object)");
                 if (!d.TryGet("name", out var n)) continue;
                 string name = n.String();
+                s._types[key] = name;
                 if (!s._byName.ContainsKey(name)) s._byName.Add(name, new Entry(Build(d, 0), d.Has("version_id")));
             }
         }
@@ -52,7 +63,7 @@ public sealed class DumpVmStateSchema : ISchemaSource
     }
 
     // Sections are matched by description name: the idstr, or its part after a '/' (a device path).
-    private Entry? Find(string idstr)
+    private Entry? FindEntry(string idstr)
     {
         foreach (var name in VmsdName.Candidates(idstr))
             if (_byName.TryGetValue(name, out var d)) return d;
@@ -63,7 +74,7 @@ public sealed class DumpVmStateSchema : ISchemaSource
     public (uint Version, uint? Minimum, string Name)? Versions(string idstr)
     {
         ArgumentNullException.ThrowIfNull(idstr);
-        if (Find(idstr) is not { } e) return null;
+        if (FindEntry(idstr) is not { } e) return null;
         var d = e.Description;
         return ((uint)d.VersionId, d.MinimumVersionId is { } min ? (uint)min : null, d.Name);
     }
@@ -72,7 +83,7 @@ public sealed class DumpVmStateSchema : ISchemaSource
     public IEnumerable<VmStateDescription> Describe(SectionHeader section)
     {
         ArgumentNullException.ThrowIfNull(section);
-        if (Find(section.Idstr) is not { } e) yield break;
+        if (FindEntry(section.Idstr) is not { } e) yield break;
         long version = section.VersionId;
         if (e.Description.MinimumVersionId is { } min && version < min) yield break;
         if (e.HasVersion && version > e.Description.VersionId) yield break;

@@ -21,7 +21,7 @@ internal static class Qemu10
         QemuProcess.LoadIncoming(machineArgs, file, Start);
 
     /// <summary>Runs QEMU 10 to its end without QMP (<c>-dump-vmstate</c>), with its modules and firmware.</summary>
-    public static (int Code, string Out, string Err) Run(string[] args)
+    public static (int Code, string Out, string Err) Run(params string[] args)
     {
         var (binary, moduleDir, firmware) = Setup.Value;
         return ProgramRunner.Run(binary, [.. firmware, .. args], new Dictionary<string, string> { ["QEMU_MODULE_DIR"] = moduleDir });
