@@ -56,6 +56,7 @@ for size in "${sizes[@]}"; do
   cat "$mig" > /dev/null
   measure "cat > /dev/null" "$mig" cat "$mig"
   measure "cp" "$mig" cp "$mig" "$work/copy.mig"
+  measure "cp + sync" "$mig" sh -c 'cp "$0" "$1" && sync "$1"' "$mig" "$work/copy.mig"
   measure "qevm info" "$mig" "$qevm" info "$mig"
   measure "qevm check" "$mig" "$qevm" check "$mig"
   measure "qevm dump" "$mig" "$qevm" dump "$mig"

@@ -37,10 +37,11 @@ internal static class ExportCommand
             var ranges = Layout(pr, layoutOption);
             using var input = CommandRunner.OpenRereadable(pr, src);
             GuestPhysicalLayout? layout = null;
-            // Disposing a VmStateInput's stream disposes the input: the writer closes each pass's stream.
+            // Disposing a VmStateInput's stream disposes the input: the writer closes each pass's stream. A memory image is
+            // not synced to disk before the rename, as QEMU's dump-guest-memory does not: the input stays as it was.
             AtomicFile.Write(dst, o => layout = raw
                 ? RawImageWriter.Write(() => input.Open().Stream, o, SchemaOption.Load(pr, schemas), files, ranges)
-                : ElfCoreWriter.Write(() => input.Open().Stream, o, SchemaOption.Load(pr, schemas), files, ranges));
+                : ElfCoreWriter.Write(() => input.Open().Stream, o, SchemaOption.Load(pr, schemas), files, ranges), flushToDisk: false);
             output.Out.WriteLine(raw
                 ? FormattableString.Invariant($"{dst}: raw guest-physical image, 0x{layout!.Ranges.Max(r => r.End):x} bytes, {layout.Ranges.Count} RAM ranges")
                 : $"{dst}: ELF core, {layout!.Ranges.Count} PT_LOADs");

@@ -7,7 +7,15 @@ namespace Qevm.IO;
 public static class AtomicFile
 {
     /// <summary>Runs <paramref name="write"/> on a temporary file and renames it to <paramref name="path"/> when it succeeds.</summary>
-    public static void Write(string path, Action<System.IO.Stream> write)
+    /// <param name="path">The file to write.</param>
+    /// <param name="write">Writes the content.</param>
+    /// <param name="flushToDisk">
+    /// Whether the content reaches the disk before the rename (fsync). False for large outputs derived from an input
+    /// that stays as it was (a guest's memory image: QEMU's own dump-guest-memory does not sync either), where the
+    /// sync would double the time of a write at disk speed; a crash may then leave the new file incomplete, never the
+    /// input.
+    /// </param>
+    public static void Write(string path, Action<System.IO.Stream> write, bool flushToDisk = true)
     {
         ArgumentNullException.ThrowIfNull(write);
         var full = Path.GetFullPath(path);
@@ -18,7 +26,7 @@ public static class AtomicFile
             using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16))
             {
                 write(fs);
-                fs.Flush(flushToDisk: true);
+                fs.Flush(flushToDisk);
             }
             File.Move(temp, full, overwrite: true);
         }

@@ -11,34 +11,22 @@ public sealed class LibvirtExportTests(LibvirtDaemons libvirt) : IClassFixture<L
 {
     private const string Domain = "qevmexport";
 
-    private const string DomainXml = """
-        <domain type='qemu'>
-          <name>qevmexport</name>
-          <memory unit='MiB'>32</memory>
-          <vcpu>1</vcpu>
-          <os><type arch='x86_64' machine='pc-i440fx-7.2'>hvm</type></os>
-          <devices><emulator>/usr/bin/qemu-system-x86_64</emulator></devices>
-        </domain>
-        """;
-
-    private static string Virsh(params string[] args) => ProgramRunner.Check("virsh", ["-c", "qemu:///system", .. args]);
-
     [Fact]
     public void VirshSaveImage_ExportEqualsDumpGuestMemory()
     {
         libvirt.Start("raw");
         var xml = Path.Combine(libvirt.Folder, "export.xml");
-        File.WriteAllText(xml, DomainXml);
-        Virsh("create", xml);
+        File.WriteAllText(xml, LibvirtDaemons.DomainXml(Domain, "pc-i440fx-7.2"));
+        LibvirtDaemons.Virsh("create", xml);
         var elf = Path.Combine(libvirt.Folder, "domain.elf");
         var image = Path.Combine(libvirt.Folder, "export.img");
         try
         {
             Thread.Sleep(1500); // the firmware runs
-            Virsh("suspend", Domain);
+            LibvirtDaemons.Virsh("suspend", Domain);
             // libvirt's memory-only dump is QEMU's dump-guest-memory with paging off, written through a file descriptor.
-            Virsh("dump", "--memory-only", "--format", "elf", Domain, elf);
-            Virsh("save", Domain, image);
+            LibvirtDaemons.Virsh("dump", "--memory-only", "--format", "elf", Domain, elf);
+            LibvirtDaemons.Virsh("save", Domain, image);
         }
         finally
         {

@@ -22,6 +22,20 @@ public sealed class LibvirtDaemons : IDisposable
     }
 
     /// <summary>A folder for images (readable by libvirt's QEMU user).</summary>
+    /// <summary>Runs virsh against the system daemons this fixture started; a failure fails the test.</summary>
+    public static string Virsh(params string[] args) => ProgramRunner.Check("virsh", ["-c", "qemu:///system", .. args]);
+
+    /// <summary>A small TCG x86 domain (32 MiB, one CPU) with no devices but the machine's own.</summary>
+    public static string DomainXml(string name, string machine) => $"""
+        <domain type='qemu'>
+          <name>{name}</name>
+          <memory unit='MiB'>32</memory>
+          <vcpu>1</vcpu>
+          <os><type arch='x86_64' machine='{machine}'>hvm</type></os>
+          <devices><emulator>/usr/bin/qemu-system-x86_64</emulator></devices>
+        </domain>
+        """;
+
     public string Folder => _dir;
 
     /// <summary>(Re)starts libvirtd with <c>save_image_format</c> set (libvirtd reads qemu.conf when it starts).</summary>

@@ -13,29 +13,17 @@ public sealed class LibvirtSaveTests(LibvirtDaemons libvirt) : IClassFixture<Lib
 {
     private const string Domain = "qevmtest";
 
-    private const string DomainXml = """
-        <domain type='qemu'>
-          <name>qevmtest</name>
-          <memory unit='MiB'>32</memory>
-          <vcpu>1</vcpu>
-          <os><type arch='x86_64' machine='pc'>hvm</type></os>
-          <devices><emulator>/usr/bin/qemu-system-x86_64</emulator></devices>
-        </domain>
-        """;
-
-    private static string Virsh(params string[] args) => ProgramRunner.Check("virsh", ["-c", "qemu:///system", .. args]);
-
     private static (int Code, string Out, string Err) Qevm(params string[] args) => global::Qevm.Tests.Cli.QevmCli.Run(args);
 
     private string Save(string format)
     {
         libvirt.Start(format);
         var xml = Path.Combine(libvirt.Folder, "dom.xml");
-        File.WriteAllText(xml, DomainXml);
-        Virsh("create", xml);
+        File.WriteAllText(xml, LibvirtDaemons.DomainXml(Domain, "pc"));
+        LibvirtDaemons.Virsh("create", xml);
         Thread.Sleep(1500); // the firmware runs
         var image = Path.Combine(libvirt.Folder, format + ".img");
-        Virsh("save", Domain, image);
+        LibvirtDaemons.Virsh("save", Domain, image);
         return image;
     }
 
@@ -100,8 +88,8 @@ public sealed class LibvirtSaveTests(LibvirtDaemons libvirt) : IClassFixture<Lib
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(edited, (UnixFileMode)0x1a4); // 0644
         try
         {
-            Virsh("restore", edited, "--paused");
-            var eax = Virsh("qemu-monitor-command", Domain, "--hmp", "print $eax");
+            LibvirtDaemons.Virsh("restore", edited, "--paused");
+            var eax = LibvirtDaemons.Virsh("qemu-monitor-command", Domain, "--hmp", "print $eax");
             Assert.Equal("0x12345678", eax.Trim());
         }
         finally
