@@ -93,6 +93,7 @@ internal static class MemoryCommand
     {
         GuestMachine.Q35 => "q35",
         GuestMachine.ArmVirt => "virt",
+        GuestMachine.Microvm => "microvm",
         _ => "i440fx",
     };
 

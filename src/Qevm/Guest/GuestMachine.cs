@@ -9,6 +9,9 @@ public enum GuestMachine
     /// <summary><c>pc-q35-*</c>: the Q35 MCH (PAM at config 0x90, SMRAM at 0x9d, ESMRAMC at 0x9e).</summary>
     Q35,
 
+    /// <summary><c>microvm</c> (x86): RAM to 3 GiB and from 4 GiB, the BIOS at 1 MiB and 4 GiB, no chipset windows.</summary>
+    Microvm,
+
     /// <summary><c>virt-*</c> (aarch64): RAM at 0x40000000 (hw/arm/virt.c <c>VIRT_MEM</c>).</summary>
     ArmVirt,
 }

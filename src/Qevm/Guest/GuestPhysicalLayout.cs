@@ -58,6 +58,7 @@ public sealed class GuestPhysicalLayout
         foreach (var b in state.Info.Ram?.Blocks ?? []) blocks[b.Name] = b.UsedLength;
         if (blocks.Count == 0) throw new GuestLayoutException("the stream carries no RAM blocks (a device-state file?): there is no guest memory to lay out");
         if (machine == GuestMachine.ArmVirt) return ArmVirtLayout.Build(state, blocks);
+        if (machine == GuestMachine.Microvm) return MicrovmLayout.Build(state, blocks);
 
         var cmos = Bytes(Find(state, s => s == "mc146818rtc"), "cmos_data", 128)
             ?? throw new GuestLayoutException("no decoded mc146818rtc section with cmos_data: the RAM split below 4 GiB cannot be known");
@@ -176,7 +177,8 @@ public sealed class GuestPhysicalLayout
         if (name.StartsWith("pc-q35-", StringComparison.Ordinal) || name == "q35") return GuestMachine.Q35;
         if (name.StartsWith("pc-i440fx-", StringComparison.Ordinal) || name == "pc") return GuestMachine.I440fx;
         if (name.StartsWith("virt-", StringComparison.Ordinal) || name == "virt") return GuestMachine.ArmVirt;
-        throw new GuestLayoutException($"machine type '{name}': its guest-physical layout is not known (only x86 pc-i440fx-* and pc-q35-*, aarch64 virt-*)");
+        if (name == "microvm") return GuestMachine.Microvm;
+        throw new GuestLayoutException($"machine type '{name}': its guest-physical layout is not known (only x86 pc-i440fx-*, pc-q35-* and microvm, aarch64 virt-*)");
     }
 
     // pc_cmos_init: 0x34-0x35 count 64 KiB above 16 MiB; below 16 MiB they are 0 and 0x30-0x31 count KiB above

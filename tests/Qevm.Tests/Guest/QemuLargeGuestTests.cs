@@ -27,6 +27,16 @@ public sealed class QemuLargeGuestTests : IDisposable
     }
 
     [Fact]
+    public void Microvm3_5GiB_ExportEqualsDumpGuestMemory()
+    {
+        var layout = ExportAndCompare("microvm35", ["-M", "microvm", "-m", "3584"]);
+        Assert.Equal(GuestMachine.Microvm, layout.Machine);
+        Assert.Equal(3UL << 30, layout.Below4G);
+        Assert.Equal(512UL << 20, layout.Above4G);
+        Assert.Equal((0x100000000UL, "microvm.ram", 3UL << 30, 512UL << 20), Last(layout));
+    }
+
+    [Fact]
     public void Q35_4GiB_FromAMemoryBackend_ExportEqualsDumpGuestMemory()
     {
         var image = Path.Combine(_dir, "ram.img");
