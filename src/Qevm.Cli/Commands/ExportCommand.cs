@@ -34,8 +34,8 @@ internal static class ExportCommand
             if (dst == "-") throw new ArgumentException($"the {(raw ? "raw image" : "ELF core")} is written at offsets: give a file to -o, not -");
             if (src != "-" && AtomicFile.SameFile(src, dst)) throw new ArgumentException("the output is the input file");
             var files = RamFiles(pr, ramFiles);
-            var ranges = Layout(pr, layoutOption);
             using var input = CommandRunner.OpenRereadable(pr, src);
+            var ranges = Layout(pr, layoutOption, input, SchemaOption.Load(pr, schemas));
             GuestPhysicalLayout? layout = null;
             // Disposing a VmStateInput's stream disposes the input: the writer closes each pass's stream. A memory image is
             // not synced to disk before the rename, as QEMU's dump-guest-memory does not: the input stays as it was.
@@ -65,12 +65,21 @@ internal static class ExportCommand
         Description = "the guest-physical ranges as JSON (memory map --json's document, or its ranges array), for what the stream cannot tell (hot-plugged DIMMs)",
     };
 
-    /// <summary>The ranges of <c>--layout</c>, or null.</summary>
-    public static IReadOnlyList<GuestRange>? Layout(ParseResult pr, Option<string?> option)
+    /// <summary>
+    /// The ranges of <c>--layout</c>; else, for a libvirt image whose domain XML places DIMMs, the stream's layout with
+    /// them (one more pass over the input's device sections); else null (the writers take the stream's layout).
+    /// </summary>
+    public static IReadOnlyList<GuestRange>? Layout(ParseResult pr, Option<string?> option, RereadableInput input, IReadOnlyList<ISchemaSource> schemas)
     {
-        if (pr.GetValue(option) is not { } path) return null;
-        using var f = File.OpenRead(path);
-        return GuestPhysicalLayout.ParseRanges(f);
+        if (pr.GetValue(option) is { } path)
+        {
+            using var f = File.OpenRead(path);
+            return GuestPhysicalLayout.ParseRanges(f);
+        }
+        using var state = input.Open();
+        if (state.Container is not LibvirtSaveHeader { Xml: { Length: > 0 } xml }) return null;
+        var dimms = DeviceMemory.FromLibvirtXml(xml);
+        return dimms.Count == 0 ? null : GuestPhysicalLayout.FromState(StateDump.Read(state.Stream, schemas), dimms).Ranges;
     }
 
     /// <summary>The parsed <c>--ram-file</c> values.</summary>

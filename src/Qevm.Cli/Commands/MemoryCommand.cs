@@ -28,7 +28,9 @@ internal static class MemoryCommand
         cmd.SetAction(pr => CommandRunner.Run(output, () =>
         {
             using var state = CommandRunner.OpenState(pr, pr.GetValue(file)!);
-            var layout = GuestPhysicalLayout.Read(state.Stream, SchemaOption.Load(pr, schemas));
+            // A libvirt image's domain XML places its DIMMs, which the stream does not.
+            var dimms = state.Container is LibvirtSaveHeader { Xml: { Length: > 0 } xml } ? DeviceMemory.FromLibvirtXml(xml) : null;
+            var layout = GuestPhysicalLayout.FromState(StateDump.Read(state.Stream, SchemaOption.Load(pr, schemas)), dimms);
             if (pr.GetValue(json)) WriteJson(output, layout);
             else WriteText(output, layout);
             return 0;
@@ -55,9 +57,9 @@ internal static class MemoryCommand
             ulong len = Number(pr.GetValue(length)!, "LEN");
             var src = pr.GetValue(file)!;
             var files = ExportCommand.RamFiles(pr, ramFiles);
-            var ranges = ExportCommand.Layout(pr, layoutOption);
             using var input = CommandRunner.OpenRereadable(pr, src);
             var schemaList = SchemaOption.Load(pr, schemas);
+            var ranges = ExportCommand.Layout(pr, layoutOption, input, schemaList);
             if (pr.GetValue(outOption) is { } dst)
             {
                 if (src != "-" && dst != "-" && AtomicFile.SameFile(src, dst)) throw new ArgumentException("the output is the input file");

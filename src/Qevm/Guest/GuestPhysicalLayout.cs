@@ -45,8 +45,11 @@ public sealed class GuestPhysicalLayout
         FromState(StateDump.Read(input, schemas));
 
     /// <summary>Builds the layout of a decoded stream.</summary>
+    /// <param name="state">The decoded stream.</param>
+    /// <param name="deviceMemory">Guest-physical addresses of device-memory blocks (DIMMs), which the stream does not
+    /// hold: from a libvirt image's domain XML (<see cref="DeviceMemory.FromLibvirtXml"/>).</param>
     /// <exception cref="GuestLayoutException">The stream does not give the layout.</exception>
-    public static GuestPhysicalLayout FromState(StateDump state)
+    public static GuestPhysicalLayout FromState(StateDump state, IReadOnlyDictionary<string, ulong>? deviceMemory = null)
     {
         ArgumentNullException.ThrowIfNull(state);
         if (state.Info.Configuration is null && (state.Info.Ram?.Blocks ?? []).Count == 0)
@@ -55,7 +58,13 @@ public sealed class GuestPhysicalLayout
             ?? throw new GuestLayoutException("the stream has no configuration section, so no machine type: the guest-physical layout cannot be known");
         var machine = MachineOf(machineName);
         var blocks = new Dictionary<string, ulong>(StringComparer.Ordinal);
-        foreach (var b in state.Info.Ram?.Blocks ?? []) blocks[b.Name] = b.UsedLength;
+        var dimms = new List<GuestRange>();
+        foreach (var b in state.Info.Ram?.Blocks ?? [])
+        {
+            // Device memory is not the machine's RAM: it is placed where the caller says, not taken for a NUMA node.
+            if (deviceMemory is not null && deviceMemory.TryGetValue(b.Name, out ulong at)) dimms.Add(new(at, b.Name, 0, b.UsedLength));
+            else blocks[b.Name] = b.UsedLength;
+        }
         if (blocks.Count == 0) throw new GuestLayoutException("the stream carries no RAM blocks (a device-state file?): there is no guest memory to lay out");
         if (machine == GuestMachine.ArmVirt) return ArmVirtLayout.Build(state, blocks);
         if (machine == GuestMachine.Microvm) return MicrovmLayout.Build(state, blocks);
@@ -99,6 +108,8 @@ public sealed class GuestPhysicalLayout
         if (nodes is not null) pieces = SplitByNode(pieces, nodes);
         // A RAM block the machine does not map is device memory (pc-dimm, nvdimm, virtio-mem) placed where the stream
         // does not say: leaving it out would give a core without that memory.
+        pieces.AddRange(dimms);
+        if (dimms.Count > 0) notes.Add($"device memory placed as the libvirt domain XML says: {string.Join(", ", dimms.Select(d => Invariant($"{d.Block} at 0x{d.Address:x}")))}");
         foreach (var b in state.Info.Ram?.Blocks ?? [])
         {
             if (!IsRom(b.Name) && !b.Name.Contains('/', StringComparison.Ordinal) && !pieces.Any(p => p.Block == b.Name))
@@ -214,7 +225,7 @@ public sealed class GuestPhysicalLayout
     private static List<(string Name, ulong Length)>? NumaNodes(StateDump state, Dictionary<string, ulong> blocks, ulong ramSize)
     {
         if (blocks.ContainsKey("pc.ram") || blocks.Any(b => b.Value == ramSize && !IsRom(b.Key))) return null;
-        var candidates = (state.Info.Ram?.Blocks ?? []).Where(b => !IsRom(b.Name) && !b.Name.Contains('/', StringComparison.Ordinal))
+        var candidates = (state.Info.Ram?.Blocks ?? []).Where(b => blocks.ContainsKey(b.Name) && !IsRom(b.Name) && !b.Name.Contains('/', StringComparison.Ordinal))
             .Select(b => (b.Name, b.UsedLength)).ToList();
         if (candidates.Count < 2) return null;
         ulong sum = 0;

@@ -16,7 +16,9 @@ public sealed class LibvirtDaemons : IDisposable
 
     public LibvirtDaemons()
     {
-        if (File.Exists(QemuConf)) _originalConf = File.ReadAllText(QemuConf);
+        // Without a save_image_format line left by a run that was cut off: each test sets its own.
+        if (File.Exists(QemuConf))
+            _originalConf = string.Join('\n', File.ReadAllText(QemuConf).Split('\n').Where(l => !l.StartsWith("save_image_format = ", StringComparison.Ordinal)));
         // Save images are written by libvirtd (root) and read by the qemu user on restore.
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(_dir, (UnixFileMode)0x1ed); // 0755
     }
@@ -99,4 +101,15 @@ public sealed class LibvirtDaemons : IDisposable
         if (_originalConf is not null) File.WriteAllText(QemuConf, _originalConf);
         Directory.Delete(_dir, recursive: true);
     }
+}
+
+/// <summary>
+/// The test classes that run the system libvirtd (each restarts it with its own save_image_format): one collection,
+/// so that they never run at the same time.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class LibvirtCollection
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "libvirt";
 }

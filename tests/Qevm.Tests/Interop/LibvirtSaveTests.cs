@@ -9,6 +9,7 @@ namespace Qevm.Tests.Interop;
 /// with the zstd tool, as this libvirt has no zstd format): Qevm reads each, and an edited raw image restores.
 /// </summary>
 [Trait("Category", "Qemu")]
+[Collection(LibvirtCollection.Name)]
 public sealed class LibvirtSaveTests(LibvirtDaemons libvirt) : IClassFixture<LibvirtDaemons>
 {
     private const string Domain = "qevmtest";
