@@ -99,8 +99,7 @@ internal static class CpuCommand
                 s.Append(ci, $"XMM{i:d2}={x[..16]} {x[16..]}{((i & 1) == 1 ? "\n" : " ")}");
             }
         }
-        int n = 0;
-        foreach (var (name, value) in c.Msrs) s.Append(ci, $"{name.ToUpperInvariant()}={value:x16}{(++n % 3 == 0 || n == c.Msrs.Count ? "\n" : " ")}");
+        ThreeALine(s, c.Msrs.Select(m => (m.Key.ToUpperInvariant(), m.Value)).ToList());
         return s.ToString();
     }
 
@@ -165,6 +164,13 @@ internal static class CpuCommand
     }
 
     // 128-bit values as 32 hex digits (JSON numbers do not hold them).
+    private static void Numbers(Utf8JsonWriter w, string name, IReadOnlyList<ulong> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values) w.WriteNumberValue(v);
+        w.WriteEndArray();
+    }
+
     private static void Vectors(Utf8JsonWriter w, string name, IReadOnlyList<UInt128> values)
     {
         w.WriteStartArray(name);
@@ -190,11 +196,24 @@ internal static class CpuCommand
             var q = Hex(c.Q[i]);
             s.Append(ci, $"Q{i:d2}={q[..16]}:{q[16..]}{((i & 1) != 0 ? "\n" : " ")}");
         }
-        for (int i = 0; i < c.SpEl.Count; i++) s.Append(ci, $"SP_EL{i}={c.SpEl[i]:x16}{(i == c.SpEl.Count - 1 ? "\n" : " ")}");
-        for (int i = 0; i < c.ElrEl.Count; i++) s.Append(ci, $"ELR_EL{i}={c.ElrEl[i]:x16}{(i == c.ElrEl.Count - 1 ? "\n" : " ")}");
-        int n = 0;
-        foreach (var (name, value) in c.SystemRegisters) s.Append(ci, $"{name}={value:x16}{(++n % 3 == 0 || n == c.SystemRegisters.Count ? "\n" : " ")}");
+        OneLine(s, "SP_EL", c.SpEl);
+        OneLine(s, "ELR_EL", c.ElrEl);
+        ThreeALine(s, c.SystemRegisters.Select(r => (r.Key, r.Value)).ToList());
         return s.ToString();
+    }
+
+    // NAME0=... NAME1=... on one line: the banked registers of each exception level.
+    private static void OneLine(StringBuilder s, string prefix, IReadOnlyList<ulong> values)
+    {
+        for (int i = 0; i < values.Count; i++)
+            s.Append(CultureInfo.InvariantCulture, $"{prefix}{i}={values[i]:x16}{(i == values.Count - 1 ? "\n" : " ")}");
+    }
+
+    // NAME=value, three a line, as info registers prints MSRs and system registers.
+    private static void ThreeALine(StringBuilder s, List<(string Name, ulong Value)> registers)
+    {
+        for (int i = 0; i < registers.Count; i++)
+            s.Append(CultureInfo.InvariantCulture, $"{registers[i].Name}={registers[i].Value:x16}{((i + 1) % 3 == 0 || i == registers.Count - 1 ? "\n" : " ")}");
     }
 
     private static void ArmJson(Utf8JsonWriter w, List<ArmCpuState> cpus)
@@ -215,12 +234,8 @@ internal static class CpuCommand
             w.WriteNumber("fpsr", c.Fpsr);
             w.WriteNumber("fpcr", c.Fpcr);
             Vectors(w, "q", c.Q);
-            w.WriteStartArray("sp_el");
-            foreach (var v in c.SpEl) w.WriteNumberValue(v);
-            w.WriteEndArray();
-            w.WriteStartArray("elr_el");
-            foreach (var v in c.ElrEl) w.WriteNumberValue(v);
-            w.WriteEndArray();
+            Numbers(w, "sp_el", c.SpEl);
+            Numbers(w, "elr_el", c.ElrEl);
             w.WriteStartObject("system_registers");
             foreach (var (name, value) in c.SystemRegisters) w.WriteNumber(name, value);
             w.WriteEndObject();

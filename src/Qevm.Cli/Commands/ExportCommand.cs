@@ -35,7 +35,7 @@ internal static class ExportCommand
             if (src != "-" && AtomicFile.SameFile(src, dst)) throw new ArgumentException("the output is the input file");
             var files = RamFiles(pr, ramFiles);
             using var input = CommandRunner.OpenRereadable(pr, src);
-            var ranges = Layout(pr, layoutOption, input, SchemaOption.Load(pr, schemas));
+            var ranges = Layout(pr, layoutOption, input);
             GuestPhysicalLayout? layout = null;
             // Disposing a VmStateInput's stream disposes the input: the writer closes each pass's stream. A memory image is
             // not synced to disk before the rename, as QEMU's dump-guest-memory does not: the input stays as it was.
@@ -66,20 +66,18 @@ internal static class ExportCommand
     };
 
     /// <summary>
-    /// The ranges of <c>--layout</c>; else, for a libvirt image whose domain XML places DIMMs, the stream's layout with
-    /// them (one more pass over the input's device sections); else null (the writers take the stream's layout).
+    /// What the stream cannot tell of the layout: the ranges of <c>--layout</c>; else, for a libvirt image, where its
+    /// domain XML places DIMMs; else null.
     /// </summary>
-    public static IReadOnlyList<GuestRange>? Layout(ParseResult pr, Option<string?> option, RereadableInput input, IReadOnlyList<ISchemaSource> schemas)
+    public static GuestLayoutHints? Layout(ParseResult pr, Option<string?>? option, RereadableInput input)
     {
-        if (pr.GetValue(option) is { } path)
+        if (option is not null && pr.GetValue(option) is { } path)
         {
             using var f = File.OpenRead(path);
-            return GuestPhysicalLayout.ParseRanges(f);
+            return new GuestLayoutHints { Ranges = GuestPhysicalLayout.ParseRanges(f) };
         }
-        using var state = input.Open();
-        if (state.Container is not LibvirtSaveHeader { Xml: { Length: > 0 } xml }) return null;
-        var dimms = DeviceMemory.FromLibvirtXml(xml);
-        return dimms.Count == 0 ? null : GuestPhysicalLayout.FromState(StateDump.Read(state.Stream, schemas), dimms).Ranges;
+        using var state = input.Open(); // reads the container's header only
+        return GuestLayoutHints.From(state.Container);
     }
 
     /// <summary>The parsed <c>--ram-file</c> values.</summary>

@@ -29,8 +29,7 @@ internal static class MemoryCommand
         {
             using var state = CommandRunner.OpenState(pr, pr.GetValue(file)!);
             // A libvirt image's domain XML places its DIMMs, which the stream does not.
-            var dimms = state.Container is LibvirtSaveHeader { Xml: { Length: > 0 } xml } ? DeviceMemory.FromLibvirtXml(xml) : null;
-            var layout = GuestPhysicalLayout.FromState(StateDump.Read(state.Stream, SchemaOption.Load(pr, schemas)), dimms);
+            var layout = GuestPhysicalLayout.FromState(StateDump.Read(state.Stream, SchemaOption.Load(pr, schemas)), GuestLayoutHints.From(state.Container)?.DeviceMemory);
             if (pr.GetValue(json)) WriteJson(output, layout);
             else WriteText(output, layout);
             return 0;
@@ -59,7 +58,7 @@ internal static class MemoryCommand
             var files = ExportCommand.RamFiles(pr, ramFiles);
             using var input = CommandRunner.OpenRereadable(pr, src);
             var schemaList = SchemaOption.Load(pr, schemas);
-            var ranges = ExportCommand.Layout(pr, layoutOption, input, schemaList);
+            var ranges = ExportCommand.Layout(pr, layoutOption, input);
             if (pr.GetValue(outOption) is { } dst)
             {
                 if (src != "-" && dst != "-" && AtomicFile.SameFile(src, dst)) throw new ArgumentException("the output is the input file");

@@ -22,11 +22,11 @@ public static class ElfCoreWriter
     /// stream's first byte; three times when the guest gave a VMCOREINFO note) to <paramref name="output"/>, which
     /// must be seekable and empty. <paramref name="ramFiles"/> give the blocks an x-ignore-shared stream leaves out.
     /// </summary>
-    /// <remarks><c>layoutRanges</c>, when given, are the guest-physical ranges (<see cref="GuestPhysicalLayout.FromRanges"/>) for what the stream cannot tell.</remarks>
+    /// <remarks><c>hints</c> give what the stream cannot tell of the layout (<see cref="GuestLayoutHints"/>).</remarks>
     /// <exception cref="GuestLayoutException">The stream does not give the layout or the CPU registers.</exception>
     /// <exception cref="SharedRamMissingException">An x-ignore-shared block has no pages and no RAM file.</exception>
     public static GuestPhysicalLayout Write(Func<System.IO.Stream> open, System.IO.Stream output, IReadOnlyList<ISchemaSource>? schemas = null,
-        IReadOnlyList<RamFileSource>? ramFiles = null, IReadOnlyList<GuestRange>? layoutRanges = null)
+        IReadOnlyList<RamFileSource>? ramFiles = null, GuestLayoutHints? hints = null)
     {
         ArgumentNullException.ThrowIfNull(open);
         ArgumentNullException.ThrowIfNull(output);
@@ -34,7 +34,7 @@ public static class ElfCoreWriter
 
         StateDump state;
         using (var first = open()) state = StateDump.Read(first, schemas);
-        var layout = GuestPhysicalLayout.Of(state, layoutRanges);
+        var layout = GuestPhysicalLayout.Of(state, hints);
         var (notes, machine) = NotesOf(state, layout);
         // The guest's note comes after every CPU's notes (write_elf64_notes).
         if (VmcoreInfo.Read(open, schemas, state, layout, ramFiles) is { } guestNote) notes = [.. notes, .. guestNote];

@@ -18,11 +18,11 @@ public static class GuestMemoryReader
     /// <paramref name="open"/> opens (twice: the layout is in the device sections after the RAM) to
     /// <paramref name="output"/>, in order (it may be a pipe).
     /// </summary>
-    /// <remarks><c>layoutRanges</c>, when given, are the guest-physical ranges (<see cref="GuestPhysicalLayout.FromRanges"/>) for what the stream cannot tell.</remarks>
+    /// <remarks><c>hints</c> give what the stream cannot tell of the layout (<see cref="GuestLayoutHints"/>).</remarks>
     /// <exception cref="GuestLayoutException">The stream does not give the layout.</exception>
     /// <exception cref="GuestAddressException">A byte of the range is not RAM.</exception>
     public static GuestPhysicalLayout Read(Func<System.IO.Stream> open, ulong address, ulong length, System.IO.Stream output,
-        IReadOnlyList<ISchemaSource>? schemas = null, IReadOnlyList<RamFileSource>? ramFiles = null, IReadOnlyList<GuestRange>? layoutRanges = null)
+        IReadOnlyList<ISchemaSource>? schemas = null, IReadOnlyList<RamFileSource>? ramFiles = null, GuestLayoutHints? hints = null)
     {
         ArgumentNullException.ThrowIfNull(open);
         ArgumentNullException.ThrowIfNull(output);
@@ -31,7 +31,7 @@ public static class GuestMemoryReader
 
         StateDump state;
         using (var first = open()) state = StateDump.Read(first, schemas);
-        var layout = GuestPhysicalLayout.Of(state, layoutRanges);
+        var layout = GuestPhysicalLayout.Of(state, hints);
         CheckRam(layout, address, length);
         using var window = ReadWindow(open, schemas, state, layout, address, length, ramFiles, out long skip);
         window.Position = skip;

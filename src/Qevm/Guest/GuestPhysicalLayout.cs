@@ -149,39 +149,25 @@ public sealed class GuestPhysicalLayout
 
     /// <summary>
     /// Reads ranges from JSON: <c>memory map --json</c>'s document (its <c>ranges</c>), or an array of such ranges,
-    /// each <c>{"address": N, "length": N, "block": "NAME", "offset": N}</c>.
+    /// each <c>{"address": N, "length": N, "block": "NAME", "offset": N}</c> (offset 0 when left out).
     /// </summary>
-    /// <exception cref="GuestLayoutException">The JSON is not that.</exception>
+    /// <exception cref="VmStateFormatException">The JSON is not that (its path and what was expected).</exception>
     public static IReadOnlyList<GuestRange> ParseRanges(System.IO.Stream json)
     {
-        try
-        {
-            using var doc = System.Text.Json.JsonDocument.Parse(json);
-            var root = doc.RootElement;
-            var array = root.ValueKind == System.Text.Json.JsonValueKind.Object && root.TryGetProperty("ranges", out var r) ? r : root;
-            if (array.ValueKind != System.Text.Json.JsonValueKind.Array) throw new GuestLayoutException("layout: expected an array of ranges or an object with \"ranges\"");
-            var list = new List<GuestRange>();
-            int i = 0;
-            foreach (var e in array.EnumerateArray())
-            {
-                ulong Number(string field) => e.TryGetProperty(field, out var v) && v.TryGetUInt64(out ulong n) ? n
-                    : throw new GuestLayoutException(Invariant($"layout: $[{i}].{field}: expected an unsigned number"));
-                string block = e.TryGetProperty("block", out var b) && b.ValueKind == System.Text.Json.JsonValueKind.String ? b.GetString()!
-                    : throw new GuestLayoutException(Invariant($"layout: $[{i}].block: expected a string"));
-                list.Add(new GuestRange(Number("address"), block, e.TryGetProperty("offset", out _) ? Number("offset") : 0, Number("length")));
-                i++;
-            }
-            return list;
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw new GuestLayoutException("layout: not JSON: " + e.Message, e);
-        }
+        ArgumentNullException.ThrowIfNull(json);
+        using var bytes = new MemoryStream();
+        json.CopyTo(bytes);
+        using var doc = JsonCursor.Parse(bytes.ToArray(), VmStateError.BadDocument, "a layout: memory map --json's document or an array of ranges");
+        var root = JsonCursor.Root(doc, VmStateError.BadDocument);
+        var array = root.Kind == System.Text.Json.JsonValueKind.Object && root.TryGet("ranges", out var r) ? r : root;
+        array.ExpectKind(System.Text.Json.JsonValueKind.Array, "an array of ranges or an object with \"ranges\"");
+        return [.. array.Items().Select(e => new GuestRange(e.Required("address").UInt64(), e.Required("block", "a RAM block's name").String(),
+            e.TryGet("offset", out var offset) ? offset.UInt64() : 0, e.Required("length").UInt64()))];
     }
 
-    // The given ranges when the user gave a layout, else the stream's.
-    internal static GuestPhysicalLayout Of(StateDump state, IReadOnlyList<GuestRange>? given) =>
-        given is null ? FromState(state) : FromRanges(state, given);
+    // The given ranges when the user gave a layout, else the stream's with the device memory the hints place.
+    internal static GuestPhysicalLayout Of(StateDump state, GuestLayoutHints? hints) =>
+        hints?.Ranges is { } given ? FromRanges(state, given) : FromState(state, hints?.DeviceMemory);
 
     private static GuestMachine MachineOf(string name)
     {

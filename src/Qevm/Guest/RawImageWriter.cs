@@ -13,11 +13,11 @@ public static class RawImageWriter
     /// Writes the image of the stream <paramref name="open"/> opens (called twice, each time for a new pass from the
     /// stream's first byte) to <paramref name="output"/>, which must be seekable and empty.
     /// </summary>
-    /// <remarks><c>layoutRanges</c>, when given, are the guest-physical ranges (<see cref="GuestPhysicalLayout.FromRanges"/>) for what the stream cannot tell.</remarks>
+    /// <remarks><c>hints</c> give what the stream cannot tell of the layout (<see cref="GuestLayoutHints"/>).</remarks>
     /// <exception cref="GuestLayoutException">The stream does not give the layout.</exception>
     /// <exception cref="SharedRamMissingException">An x-ignore-shared block has no pages and no RAM file.</exception>
     public static GuestPhysicalLayout Write(Func<System.IO.Stream> open, System.IO.Stream output, IReadOnlyList<ISchemaSource>? schemas = null,
-        IReadOnlyList<RamFileSource>? ramFiles = null, IReadOnlyList<GuestRange>? layoutRanges = null)
+        IReadOnlyList<RamFileSource>? ramFiles = null, GuestLayoutHints? hints = null)
     {
         ArgumentNullException.ThrowIfNull(open);
         ArgumentNullException.ThrowIfNull(output);
@@ -25,7 +25,7 @@ public static class RawImageWriter
 
         StateDump state;
         using (var first = open()) state = StateDump.Read(first, schemas);
-        var layout = GuestPhysicalLayout.Of(state, layoutRanges);
+        var layout = GuestPhysicalLayout.Of(state, hints);
         var ranges = layout.Ranges;
         output.SetLength(0);
         output.SetLength((long)ranges.Max(r => r.End)); // sparse: what is never written reads as zeros

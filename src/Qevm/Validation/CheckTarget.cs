@@ -61,7 +61,9 @@ public sealed class CheckTarget
     public bool AssumesSourceDevices { get; private init; }
 
     /// <summary>Whether the target lists a section <paramref name="idstr"/> of any instance.</summary>
-    public bool HasSectionNamed(string idstr) => _sections is not null && _sections.Keys.Any(k => k.Idstr == idstr);
+    public bool HasSectionNamed(string idstr) => (_idstrs ??= _sections is null ? [] : [.. _sections.Keys.Select(k => k.Idstr)]).Contains(idstr);
+
+    private HashSet<string>? _idstrs; // the idstrs of _sections, made when first asked
 
     /// <summary>The <c>-dump-vmstate</c> output, when that or a database entry is the target: versions and minimum versions by description name.</summary>
     public DumpVmStateSchema? Dump { get; }

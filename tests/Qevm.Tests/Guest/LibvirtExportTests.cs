@@ -15,25 +15,32 @@ public sealed class LibvirtExportTests(LibvirtDaemons libvirt) : IClassFixture<L
     [Fact]
     public void VirshSaveImage_ExportEqualsDumpGuestMemory()
     {
+        var (elf, image) = DumpAndSave(Domain, LibvirtDaemons.DomainXml(Domain, "pc-i440fx-7.2"));
+        ElfExportAssert.ExportEquals(libvirt.Folder, elf, image);
+    }
+
+    // Starts the domain, lets its firmware run, suspends it, then writes libvirt's memory-only dump (QEMU's
+    // dump-guest-memory with paging off, through a file descriptor) and a virsh save image of it.
+    private (string Elf, string Image) DumpAndSave(string name, string domainXml)
+    {
         libvirt.Start("raw");
-        var xml = Path.Combine(libvirt.Folder, "export.xml");
-        File.WriteAllText(xml, LibvirtDaemons.DomainXml(Domain, "pc-i440fx-7.2"));
+        var xml = Path.Combine(libvirt.Folder, name + ".xml");
+        File.WriteAllText(xml, domainXml);
         LibvirtDaemons.Virsh("create", xml);
-        var elf = Path.Combine(libvirt.Folder, "domain.elf");
-        var image = Path.Combine(libvirt.Folder, "export.img");
+        var elf = Path.Combine(libvirt.Folder, name + ".elf");
+        var image = Path.Combine(libvirt.Folder, name + ".img");
         try
         {
             Thread.Sleep(1500); // the firmware runs
-            LibvirtDaemons.Virsh("suspend", Domain);
-            // libvirt's memory-only dump is QEMU's dump-guest-memory with paging off, written through a file descriptor.
-            LibvirtDaemons.Virsh("dump", "--memory-only", "--format", "elf", Domain, elf);
-            LibvirtDaemons.Virsh("save", Domain, image);
+            LibvirtDaemons.Virsh("suspend", name);
+            LibvirtDaemons.Virsh("dump", "--memory-only", "--format", "elf", name, elf);
+            LibvirtDaemons.Virsh("save", name, image);
         }
         finally
         {
-            ProgramRunner.Run("virsh", "-c", "qemu:///system", "destroy", Domain);
+            ProgramRunner.Run("virsh", "-c", "qemu:///system", "destroy", name);
         }
-        ElfExportAssert.ExportEquals(libvirt.Folder, elf, image);
+        return (elf, image);
     }
 
     [Fact]
@@ -42,8 +49,7 @@ public sealed class LibvirtExportTests(LibvirtDaemons libvirt) : IClassFixture<L
         // Memory hot-plug needs a NUMA cell, ACPI and maxMemory; the DIMM's backend is the RAM block memdimm0, whose
         // address (QEMU's device-memory region, 4 GiB here) only the domain XML in the image records.
         const string name = "qevmdimm";
-        var xml = Path.Combine(libvirt.Folder, "dimm.xml");
-        File.WriteAllText(xml, $"""
+        var (elf, image) = DumpAndSave(name, $"""
             <domain type='qemu'>
               <name>{name}</name>
               <maxMemory slots='2' unit='MiB'>256</maxMemory>
@@ -58,21 +64,6 @@ public sealed class LibvirtExportTests(LibvirtDaemons libvirt) : IClassFixture<L
               </devices>
             </domain>
             """);
-        libvirt.Start("raw");
-        LibvirtDaemons.Virsh("create", xml);
-        var elf = Path.Combine(libvirt.Folder, "dimm.elf");
-        var image = Path.Combine(libvirt.Folder, "dimm.img");
-        try
-        {
-            Thread.Sleep(1500); // the firmware runs
-            LibvirtDaemons.Virsh("suspend", name);
-            LibvirtDaemons.Virsh("dump", "--memory-only", "--format", "elf", name, elf);
-            LibvirtDaemons.Virsh("save", name, image);
-        }
-        finally
-        {
-            ProgramRunner.Run("virsh", "-c", "qemu:///system", "destroy", name);
-        }
         var (code, map, err) = global::Qevm.Tests.Cli.QevmCli.Run("memory", "map", image);
         Assert.True(code == 0, err);
         Assert.Contains("0x0000000100000000-0x0000000103ffffff  memdimm0+0x0  (0x4000000 bytes)", map, StringComparison.Ordinal);
