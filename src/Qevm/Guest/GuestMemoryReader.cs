@@ -11,7 +11,6 @@ public static class GuestMemoryReader
     // The window is widened to whole 64 KiB units, so that every page (any target page size up to 64 KiB) lies in
     // it whole and an XBZRLE delta finds its page as sent before.
     private const ulong Unit = 64 * 1024;
-    private const ulong InMemory = 64 * 1024 * 1024;
 
     /// <summary>
     /// Writes the <paramref name="length"/> bytes at guest-physical <paramref name="address"/> of the stream
@@ -83,8 +82,8 @@ public static class GuestMemoryReader
     private static string Describe(GuestRange r) => Invariant($"0x{r.Address:x}-0x{r.End - 1:x} ({r.Block})");
 
     /// <summary>
-    /// Places the pages of the 64 KiB units around [address, address + length) into a stream (in memory, or a
-    /// temporary file that deletes itself for large ranges); <paramref name="skip"/> is where the address is in it.
+    /// Places the pages of the 64 KiB units around [address, address + length) into a stream (a temporary
+    /// file that deletes itself); <paramref name="skip"/> is where the address is in it.
     /// </summary>
     internal static System.IO.Stream ReadWindow(Func<System.IO.Stream> open, IReadOnlyList<ISchemaSource>? schemas, StateDump state,
         GuestPhysicalLayout layout, ulong address, ulong length, IReadOnlyList<RamFileSource>? ramFiles, out long skip)
@@ -101,9 +100,8 @@ public static class GuestMemoryReader
             ranges.Add(new GuestRange(from, r.Block, r.BlockOffset + (from - r.Address), to - from));
             offsets.Add((long)(from - start));
         }
-        System.IO.Stream window = end - start <= InMemory
-            ? new MemoryStream()
-            : new FileStream(Path.Combine(Path.GetTempPath(), "qevm-window-" + Guid.NewGuid().ToString("N")), FileMode.CreateNew,
+        // A file even for a few bytes: the page walk writes to files (positioned writes from the input's mapping).
+        var window = new FileStream(Path.Combine(Path.GetTempPath(), "qevm-window-" + Guid.NewGuid().ToString("N")), FileMode.CreateNew,
                 FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
         try
         {
