@@ -10,6 +10,7 @@ namespace Qevm.Tests.Guest;
 /// 512 MiB above the 3 GiB split at 0x10000000000 (the 64-bit PCI hole after the device-memory region reaches the AMD
 /// HyperTransport hole at 0xfd00000000); a pc-i440fx-7.0 machine keeps it at 4 GiB. The RAM is a sparse
 /// memory-backend-file with pages of data on both sides of the split and at the end, so the moved range holds data.
+/// The threshold on q35 (QEMU 7.2, and QEMU 10.0 the same) is checked against where QEMU's <c>info mtree</c> maps the RAM.
 /// </summary>
 [Trait("Category", "Qemu")]
 public sealed class QemuAmdHoleTests : IDisposable
@@ -81,6 +82,25 @@ public sealed class QemuAmdHoleTests : IDisposable
         }
     }
 
+    [Theory]
+    // 3.5 GiB and 1 slot. q35 (split at 2 GiB, 32 GiB hole): the hole reaches 0xfd00000000 above 976.5 GiB of maxmem;
+    // i440fx (split at 3 GiB, 2 GiB hole): above 1007.5 GiB.
+    [InlineData("pc-q35-7.2", "999936M", 0x100000000UL)]
+    [InlineData("pc-q35-7.2", "999937M", 0x10000000000UL)]
+    [InlineData("pc-i440fx-7.2", "1031680M", 0x100000000UL)]
+    [InlineData("pc-i440fx-7.2", "1031681M", 0x10000000000UL)]
+    [InlineData("pc-q35-10.0", "1T", 0x10000000000UL)]
+    public void MaxmemAroundTheThreshold_AsQemuMapsIt(string machine, string maxmem, ulong expected)
+    {
+        var args = new[] { "-M", machine, "-m", "3584M,slots=1,maxmem=" + maxmem, "-cpu", "qemu64,phys-bits=48", "-S" };
+        using var q = machine.EndsWith("10.0", StringComparison.Ordinal) ? Qemu10.Start(args) : QemuProcess.Start(args);
+        bool q35 = machine.StartsWith("pc-q35-", StringComparison.Ordinal);
+        ulong below = q35 ? 2UL << 30 : 3UL << 30;
+        Assert.Equal(expected, MtreeAbove4G(q, FormattableString.Invariant($"pc.ram @{below:x16}")));
+        var hints = new GuestLayoutHints { CpuVendor = X86CpuVendor.Amd, MaxRamSize = GuestLayoutHints.ParseSize(maxmem, "maxmem") };
+        Assert.Equal(expected, Above4GMemStart.Of(machine, q35 ? GuestMachine.Q35 : GuestMachine.I440fx, 3584UL << 20, (3584UL << 20) - below, 1, hints, []));
+    }
+
     private (QemuProcess Qemu, string Mig) StartAndMigrate(string machine)
     {
         var image = Path.Combine(_dir, machine + ".img");
@@ -117,9 +137,9 @@ public sealed class QemuAmdHoleTests : IDisposable
     }
 
     // QEMU's own view: where `info mtree -f` maps the RAM from offset 3 GiB (ram-above-4g).
-    private static ulong MtreeAbove4G(QemuProcess q)
+    private static ulong MtreeAbove4G(QemuProcess q, string region = "mem @00000000c0000000")
     {
-        var line = q.Hmp("info mtree -f").Split('\n').First(l => l.Contains("(prio 0, ram): mem @00000000c0000000", StringComparison.Ordinal));
+        var line = q.Hmp("info mtree -f").Split('\n').First(l => l.Contains("(prio 0, ram): " + region, StringComparison.Ordinal));
         return ulong.Parse(line.AsSpan().Trim()[..16], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
     }
 
