@@ -28,6 +28,9 @@ internal sealed class LayoutHintOptions
         Description = "the guest's -m slots=, when the stream has no ACPI memory-hotplug state to tell it",
     };
 
+    // Values are checked in Apply, so a wrong one is one line (AcceptOnlyFromAmong's message lists them on several).
+    public LayoutHintOptions() => _vendor.CompletionSources.Add("amd", "intel");
+
     /// <summary>The options, to add to a command.</summary>
     public IEnumerable<Option> All => [_vendor, _maxmem, _slots];
 
@@ -35,13 +38,11 @@ internal sealed class LayoutHintOptions
     /// <exception cref="ArgumentException">A value does not parse (a usage error).</exception>
     public GuestLayoutHints? Apply(ParseResult pr, GuestLayoutHints? hints)
     {
-        X86CpuVendor? vendor = pr.GetValue(_vendor) switch
-        {
-            "amd" => X86CpuVendor.Amd,
-            "intel" => X86CpuVendor.Intel,
-            null => null,
-            var other => throw new ArgumentException($"--cpu-vendor '{other}': expected amd or intel"),
-        };
+        var vendorText = pr.GetValue(_vendor);
+        X86CpuVendor? vendor = vendorText is null ? null
+            : string.Equals(vendorText, "amd", StringComparison.OrdinalIgnoreCase) ? X86CpuVendor.Amd
+            : string.Equals(vendorText, "intel", StringComparison.OrdinalIgnoreCase) ? X86CpuVendor.Intel
+            : throw new ArgumentException($"--cpu-vendor '{vendorText}': expected amd or intel");
         ulong? maxmem = pr.GetValue(_maxmem) is { } text ? GuestLayoutHints.ParseSize(text, "--maxmem") : null;
         int? slots = pr.GetValue(_slots);
         if (slots < 0) throw new ArgumentException($"--slots {slots}: expected a count (0 or more)");
