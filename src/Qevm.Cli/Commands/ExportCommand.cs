@@ -21,11 +21,13 @@ internal static class ExportCommand
         format.AcceptOnlyFromAmong("elf", "raw");
         var ramFiles = RamFileOption();
         var layoutOption = LayoutOption();
+        var hintOptions = new LayoutHintOptions();
         var schemas = SchemaOption.Create();
         var cmd = new Command("export", "Write the guest's memory (x86 pc and q35, aarch64 virt) as an ELF core with its CPU registers, or as a raw guest-physical image")
         {
             file, outOption, format, ramFiles, layoutOption, schemas,
         };
+        foreach (var o in hintOptions.All) cmd.Options.Add(o);
         cmd.SetAction(pr => CommandRunner.Run(output, () =>
         {
             var dst = pr.GetValue(outOption)!;
@@ -35,7 +37,7 @@ internal static class ExportCommand
             if (src != "-" && AtomicFile.SameFile(src, dst)) throw new ArgumentException("the output is the input file");
             var files = RamFiles(pr, ramFiles);
             using var input = CommandRunner.OpenRereadable(pr, src);
-            var ranges = Layout(pr, layoutOption, input);
+            var ranges = Layout(pr, layoutOption, hintOptions, input);
             GuestPhysicalLayout? layout = null;
             // Disposing a VmStateInput's stream disposes the input: the writer closes each pass's stream. A memory image is
             // not synced to disk before the rename, as QEMU's dump-guest-memory does not: the input stays as it was.
@@ -66,18 +68,20 @@ internal static class ExportCommand
     };
 
     /// <summary>
-    /// What the stream cannot tell of the layout: the ranges of <c>--layout</c>; else, for a libvirt image, where its
-    /// domain XML places DIMMs; else null.
+    /// What the stream cannot tell of the layout: the ranges of <c>--layout</c>; else what a libvirt image's domain
+    /// XML says (where it places DIMMs, maxmem, the vCPU vendor) with the hint options over it; else null.
     /// </summary>
-    public static GuestLayoutHints? Layout(ParseResult pr, Option<string?>? option, RereadableInput input)
+    public static GuestLayoutHints? Layout(ParseResult pr, Option<string?>? option, LayoutHintOptions hintOptions, RereadableInput input)
     {
+        ArgumentNullException.ThrowIfNull(hintOptions);
+        var given = hintOptions.Apply(pr, null); // a bad value is a usage error before any file is read
         if (option is not null && pr.GetValue(option) is { } path)
         {
             using var f = File.OpenRead(path);
             return new GuestLayoutHints { Ranges = GuestPhysicalLayout.ParseRanges(f) };
         }
         using var state = input.Open(); // reads the container's header only
-        return GuestLayoutHints.From(state.Container);
+        return given is null ? GuestLayoutHints.From(state.Container) : hintOptions.Apply(pr, GuestLayoutHints.From(state.Container));
     }
 
     /// <summary>The parsed <c>--ram-file</c> values.</summary>

@@ -23,13 +23,17 @@ internal static class MemoryCommand
     {
         var file = CommandRunner.FileArgument();
         var json = new Option<bool>("--json") { Description = "print the ranges as JSON" };
+        var hintOptions = new LayoutHintOptions();
         var schemas = SchemaOption.Create();
         var cmd = new Command("map", "Guest-physical ranges of the RAM blocks (x86 pc and q35, aarch64 virt), as dump-guest-memory lists them") { file, json, schemas };
+        foreach (var o in hintOptions.All) cmd.Options.Add(o);
         cmd.SetAction(pr => CommandRunner.Run(output, () =>
         {
+            hintOptions.Apply(pr, null); // a bad value is a usage error before the file is read
             using var state = CommandRunner.OpenState(pr, pr.GetValue(file)!);
-            // A libvirt image's domain XML places its DIMMs, which the stream does not.
-            var layout = GuestPhysicalLayout.FromState(StateDump.Read(state.Stream, SchemaOption.Load(pr, schemas)), GuestLayoutHints.From(state.Container)?.DeviceMemory);
+            // A libvirt image's domain XML places its DIMMs and may say maxmem and the vCPU vendor; the options override it.
+            var hints = hintOptions.Apply(pr, GuestLayoutHints.From(state.Container));
+            var layout = GuestPhysicalLayout.FromState(StateDump.Read(state.Stream, SchemaOption.Load(pr, schemas)), hints);
             if (pr.GetValue(json)) WriteJson(output, layout);
             else WriteText(output, layout);
             return 0;
@@ -45,11 +49,13 @@ internal static class MemoryCommand
         var outOption = new Option<string?>("--output", "-o") { Description = "write the bytes to a file (- for standard output) instead of a hex dump" };
         var ramFiles = ExportCommand.RamFileOption();
         var layoutOption = ExportCommand.LayoutOption();
+        var hintOptions = new LayoutHintOptions();
         var schemas = SchemaOption.Create();
         var cmd = new Command("read", "Guest memory by guest-physical address (x86 pc and q35): a hex dump, or the bytes with -o")
         {
             file, address, length, outOption, ramFiles, layoutOption, schemas,
         };
+        foreach (var o in hintOptions.All) cmd.Options.Add(o);
         cmd.SetAction(pr => CommandRunner.Run(output, () =>
         {
             ulong at = Number(pr.GetValue(address)!, "ADDR");
@@ -58,7 +64,7 @@ internal static class MemoryCommand
             var files = ExportCommand.RamFiles(pr, ramFiles);
             using var input = CommandRunner.OpenRereadable(pr, src);
             var schemaList = SchemaOption.Load(pr, schemas);
-            var ranges = ExportCommand.Layout(pr, layoutOption, input);
+            var ranges = ExportCommand.Layout(pr, layoutOption, hintOptions, input);
             if (pr.GetValue(outOption) is { } dst)
             {
                 if (src != "-" && dst != "-" && AtomicFile.SameFile(src, dst)) throw new ArgumentException("the output is the input file");

@@ -17,17 +17,26 @@ public static class DeviceMemory
     public static IReadOnlyDictionary<string, ulong> FromLibvirtXml(string xml)
     {
         ArgumentNullException.ThrowIfNull(xml);
-        var result = new Dictionary<string, ulong>(StringComparer.Ordinal);
-        if (xml.Length == 0) return result;
-        XDocument doc;
+        return xml.Length == 0 ? new Dictionary<string, ulong>(StringComparer.Ordinal) : FromLibvirtXml(ParseXml(xml));
+    }
+
+    /// <summary>Parses a libvirt domain XML.</summary>
+    /// <exception cref="GuestLayoutException">The XML does not parse.</exception>
+    internal static XDocument ParseXml(string xml)
+    {
         try
         {
-            doc = XDocument.Parse(xml);
+            return XDocument.Parse(xml);
         }
         catch (System.Xml.XmlException e)
         {
             throw new GuestLayoutException("the libvirt domain XML does not parse: " + e.Message, e);
         }
+    }
+
+    internal static Dictionary<string, ulong> FromLibvirtXml(XDocument doc)
+    {
+        var result = new Dictionary<string, ulong>(StringComparer.Ordinal);
         foreach (var memory in doc.Descendants("devices").Elements("memory"))
         {
             if ((string?)memory.Attribute("model") is not ("dimm" or "nvdimm")) continue;

@@ -6,9 +6,10 @@ namespace Qevm.Guest;
 /// Where each RAM block of an x86 <c>pc</c> (i440fx) or <c>q35</c> guest, or an aarch64 <c>virt</c> guest
 /// (<see cref="ArmVirtLayout"/>), appears in guest-physical memory, as
 /// QEMU's flat memory view maps it and <c>dump-guest-memory</c> lists it: sorted ranges, neighbours of one block
-/// with contiguous offsets joined (QEMU's <c>guest_phys_block_add_section</c>). Built only from what the stream
+/// with contiguous offsets joined (QEMU's <c>guest_phys_block_add_section</c>). Built from what the stream
 /// holds: the RAM block list, the machine type, the RTC's CMOS bytes, the host bridge's PCI configuration and the
-/// PCI devices' BARs for their RAM blocks.
+/// PCI devices' BARs for their RAM blocks; and, where the stream does not say, from the caller's
+/// <see cref="GuestLayoutHints"/> (DIMM addresses; the vCPU vendor and maxmem for <see cref="Above4GMemStart"/>).
 /// </summary>
 public sealed class GuestPhysicalLayout
 {
@@ -46,11 +47,13 @@ public sealed class GuestPhysicalLayout
 
     /// <summary>Builds the layout of a decoded stream.</summary>
     /// <param name="state">The decoded stream.</param>
-    /// <param name="deviceMemory">Guest-physical addresses of device-memory blocks (DIMMs), which the stream does not
-    /// hold: from a libvirt image's domain XML (<see cref="DeviceMemory.FromLibvirtXml"/>).</param>
+    /// <param name="hints">What the stream does not hold (its <see cref="GuestLayoutHints.Ranges"/> aside): the
+    /// guest-physical addresses of device-memory blocks (DIMMs), and the vCPU vendor and maxmem that decide where x86
+    /// RAM above 4 GiB starts (<see cref="GuestLayoutHints.FromLibvirtXml"/> reads them from a libvirt domain XML).</param>
     /// <exception cref="GuestLayoutException">The stream does not give the layout.</exception>
-    public static GuestPhysicalLayout FromState(StateDump state, IReadOnlyDictionary<string, ulong>? deviceMemory = null)
+    public static GuestPhysicalLayout FromState(StateDump state, GuestLayoutHints? hints = null)
     {
+        var deviceMemory = hints?.DeviceMemory;
         ArgumentNullException.ThrowIfNull(state);
         if (state.Info.Configuration is null && (state.Info.Ram?.Blocks ?? []).Count == 0)
             throw new GuestLayoutException("a device-state file (xen-save-devices-state) holds no RAM: read the guest's memory from a migration stream (migrate to a file), a `virsh save` image or a qcow2 snapshot (savevm) of the guest");
@@ -99,11 +102,10 @@ public sealed class GuestPhysicalLayout
         // RAM from 1 MiB to the split, less Q35's TSEG (a black hole outside SMM).
         ulong tseg = machine == GuestMachine.Q35 ? Tseg(config) : 0;
         if (below > MiB + tseg) pieces.Add(new(MiB, main, MiB, below - MiB - tseg));
-        if (above > 0) pieces.Add(new(FourGiB, main, below, above));
+        if (above > 0) pieces.Add(new(Above4GMemStart.Of(machineName, machine, ramSize, above, Above4GMemStart.SlotsOf(state), hints, notes), main, below, above));
         PciRamBars.Add(state, blocks, pieces, notes);
         if (blocks.TryGetValue("pc.bios", out ulong bios) && bios > 0) pieces.Add(new(FourGiB - bios, "pc.bios", 0, bios));
         else notes.Add("no pc.bios block: nothing is mapped below 4 GiB for the firmware");
-        if (above > 0) notes.Add("RAM above 4 GiB is taken to start at 4 GiB (QEMU moves it above 1 TiB only for AMD guests with a large physical address space; not modelled)");
 
         if (nodes is not null) pieces = SplitByNode(pieces, nodes);
         // A RAM block the machine does not map is device memory (pc-dimm, nvdimm, virtio-mem) placed where the stream
@@ -167,7 +169,7 @@ public sealed class GuestPhysicalLayout
 
     // The given ranges when the user gave a layout, else the stream's with the device memory the hints place.
     internal static GuestPhysicalLayout Of(StateDump state, GuestLayoutHints? hints) =>
-        hints?.Ranges is { } given ? FromRanges(state, given) : FromState(state, hints?.DeviceMemory);
+        hints?.Ranges is { } given ? FromRanges(state, given) : FromState(state, hints);
 
     private static GuestMachine MachineOf(string name)
     {

@@ -94,7 +94,7 @@ public sealed class QemuLargeGuestTests : IDisposable
 
     // Reads QEMU's dump from the FIFO and compares it with our file chunk by chunk: (length, first differing
     // offset or -1, the first 64 KiB for the headers).
-    private static (long Length, long Difference, byte[] Headers) CompareWithFifo(string fifo, string ours)
+    internal static (long Length, long Difference, byte[] Headers) CompareWithFifo(string fifo, string ours)
     {
         using var qemu = new FileStream(fifo, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1);
         using var mine = File.OpenRead(ours);

@@ -98,7 +98,7 @@ public sealed class QemuRawExportTests : IDisposable
     }
 
     // HMP xp /Nxb: "00000000000f0000: 0x31 0xc0 ..." lines.
-    private static byte[] XpBytes(string text) =>
+    internal static byte[] XpBytes(string text) =>
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .SelectMany(l => l[(l.IndexOf(':', StringComparison.Ordinal) + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .Select(t => byte.Parse(t.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture)).ToArray();
