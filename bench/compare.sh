@@ -24,7 +24,7 @@ measure() {
   if [ -n "${ONLY:-}" ] && ! [[ "$label" =~ $ONLY ]]; then return; fi
   local walls=() rss_max=0
   for _ in $(seq "${RUNS:-3}"); do
-    rm -rf "$work/extract" "$work/copy.mig" "$work/export.out" "$work/report.html"; sync; cat "$file" > /dev/null
+    prepare "$file"
     /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" > /dev/null 2>"$work/stderr.txt" || { echo "| $label | failed: $(tail -n 1 "$work/stderr.txt") | | |"; return; }
     read -r wall rss < "$work/time.txt"
     walls+=("$wall"); [ "$rss" -gt "$rss_max" ] && rss_max="$rss"
@@ -33,18 +33,48 @@ measure() {
   printf '| %s | %s | %s | %s |\n' "$label" "$(basename "$file")" "$med" "$(awk -v k="$rss_max" 'BEGIN { printf "%.0f", k / 1024 }')"
 }
 
+# Before each run: outputs removed, dirty pages written out, the page cache dropped (root only) and the input read
+# back, so that every run starts from the same memory state (this VM's timings otherwise drift with what the
+# previous run left in the cache).
+prepare() {
+  rm -rf "$work/extract" "$work/copy.mig" "$work/export.out" "$work/report.html"; sync
+  { echo 3 > /proc/sys/vm/drop_caches; } 2>/dev/null || true
+  cat "$1" > /dev/null
+}
+
+# ratio LABEL FILE CMD...: CMD and `cp` of FILE run in turns ($RUNS pairs), each after prepare; prints the median of
+# each and the median (and range) of CMD's time over cp's in the same pair, the figure that holds across this VM's drift.
+ratio() {
+  local label="$1" file="$2"; shift 2
+  if [ -n "${ONLY:-}" ] && ! [[ "$label" =~ $ONLY ]]; then return; fi
+  local cps=() cmds=() ratios=()
+  for _ in $(seq "${RUNS:-3}"); do
+    prepare "$file"; /usr/bin/time -f "%e" -o "$work/time.txt" cp "$file" "$work/copy.mig"; local c; c="$(cat "$work/time.txt")"
+    prepare "$file"; /usr/bin/time -f "%e" -o "$work/time.txt" "$@" > /dev/null 2>&1 || { echo "| $label | failed | | |"; return; }
+    local q; q="$(cat "$work/time.txt")"
+    cps+=("$c"); cmds+=("$q"); ratios+=("$(awk -v a="$q" -v b="$c" 'BEGIN { printf "%.2f", a / b }')")
+  done
+  local n=${#ratios[@]} mid=$(( (${#ratios[@]} + 1) / 2 ))
+  local rs; rs="$(printf '%s\n' "${ratios[@]}" | sort -n)"
+  printf '| %s | %s | %s | %s | %s | %s× (%s× to %s×) |\n' "$label" "$(basename "$file")" "$n" \
+    "$(printf '%s\n' "${cmds[@]}" | sort -n | sed -n "${mid}p")" "$(printf '%s\n' "${cps[@]}" | sort -n | sed -n "${mid}p")" \
+    "$(sed -n "${mid}p" <<< "$rs")" "$(head -n 1 <<< "$rs")" "$(tail -n 1 <<< "$rs")" >> "$work/ratios.md"
+}
+
 # median of N runs, wall seconds
 median() {
   local n="$1"; shift
   for _ in $(seq "$n"); do /usr/bin/time -f "%e" -o "$work/t" "$@" > /dev/null 2>&1; cat "$work/t"; done | sort -n | sed -n "$(( (n + 1) / 2 ))p"
 }
 
-echo "Median of ${RUNS:-3} runs per command, warm page cache (the file read back from disk once), dirty pages synced before each run."
+echo "Median of ${RUNS:-3} runs per command; before each run dirty pages synced, the page cache dropped and the input read back (warm)."
+echo "Ratios: the command and cp run in turns; the median of the per-pair ratios (and their range)."
 echo "Machine: $(uname -m), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(date -u +%Y-%m-%d)"
 echo "qevm: NativeAOT; analyze-migration.py: QEMU 7.2, $($python --version 2>&1) ($python)"
 echo
 echo "| command | file | wall s | peak RSS MiB |"
 echo "| --- | --- | ---: | ---: |"
+rm -f "$work/ratios.md"
 for size in "${sizes[@]}"; do
   img="$work/ram-$size.img"; mig="$work/stream-$size.mig"
   [ -s "$mig" ] || python3 bench/make-stream.py "$size" "$img" "$mig"
@@ -62,6 +92,8 @@ for size in "${sizes[@]}"; do
   measure "qevm dump" "$mig" "$qevm" dump "$mig"
   measure "qevm extract" "$mig" "$qevm" extract "$mig" -o "$work/extract"
   measure "qevm export --format elf" "$mig" "$qevm" export "$mig" -o "$work/export.out" --format elf
+  ratio "qevm extract" "$mig" "$qevm" extract "$mig" -o "$work/extract"
+  ratio "qevm export --format elf" "$mig" "$qevm" export "$mig" -o "$work/export.out" --format elf
   measure "qevm report" "$mig" "$qevm" report "$mig" -o "$work/report.html"
   [ -s "$work/report.html" ] && echo "| (qevm report's page) | $(basename "$mig") | $(stat -c %s "$work/report.html") bytes | |"
   measure "analyze-migration.py -d state" "$mig" "$python" "$analyze" -f "$mig" -d state
@@ -69,6 +101,14 @@ for size in "${sizes[@]}"; do
   measure "analyze-migration.py -x" "$mig" sh -c 'mkdir -p "$0" && cd "$0" && exec "$@"' "$work/extract" "$python" "$analyze" -f "$mig" -x
   rm -f "$img"
 done
+if [ -s "$work/ratios.md" ]; then
+  echo
+  echo "Against cp in turns (the command, then cp, after the same preparation; median of the per-pair ratios):"
+  echo
+  echo "| command | file | pairs | wall s | cp wall s | ratio to cp |"
+  echo "| --- | --- | ---: | ---: | ---: | ---: |"
+  cat "$work/ratios.md"
+fi
 small="tests/fixtures/x86-pc/full.mig"
 echo
 echo "Small files, median of 11 runs (whole process):"
