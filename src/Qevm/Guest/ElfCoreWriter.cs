@@ -41,7 +41,9 @@ public static class ElfCoreWriter
 
         var ranges = layout.Ranges;
         var head = Head(ranges, notes, machine, out var fileOffsets, out long sectionOffset);
-        output.SetLength(0);
+        // Not on an empty file: ext4 writes a file truncated to 0 back to disk when it is closed (auto_da_alloc), which
+        // made an export of 4 GiB wait for the disk.
+        if (output.Length != 0) output.SetLength(0);
         output.Write(head);
         output.SetLength(sectionOffset); // sparse: memory never written stays a hole, read as zeros
         output.Position = sectionOffset;

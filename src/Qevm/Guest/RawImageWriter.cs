@@ -27,7 +27,9 @@ public static class RawImageWriter
         using (var first = open()) state = StateDump.Read(first, schemas);
         var layout = GuestPhysicalLayout.Of(state, hints);
         var ranges = layout.Ranges;
-        output.SetLength(0);
+        // Not on an empty file: ext4 writes a file truncated to 0 back to disk when it is closed (auto_da_alloc), which
+        // made an export of 4 GiB wait for the disk.
+        if (output.Length != 0) output.SetLength(0);
         output.SetLength((long)ranges.Max(r => r.End)); // sparse: what is never written reads as zeros
         GuestMemoryWriter.Write(open, schemas, state, output, ranges, ranges.Select(r => (long)r.Address).ToArray(), ramFiles);
         return layout;
