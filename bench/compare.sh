@@ -50,7 +50,7 @@ ratio() {
   local cps=() cmds=() ratios=()
   for _ in $(seq "${RUNS:-3}"); do
     prepare "$file"; /usr/bin/time -f "%e" -o "$work/time.txt" cp "$file" "$work/copy.mig"; local c; c="$(cat "$work/time.txt")"
-    prepare "$file"; /usr/bin/time -f "%e" -o "$work/time.txt" "$@" > /dev/null 2>&1 || { echo "| $label | failed | | |"; return; }
+    prepare "$file"; /usr/bin/time -f "%e" -o "$work/time.txt" "$@" > /dev/null 2>&1 || { echo "| $label | $(basename "$file") | failed | | | |" >> "$work/ratios.md"; return; }
     local q; q="$(cat "$work/time.txt")"
     cps+=("$c"); cmds+=("$q"); ratios+=("$(awk -v a="$q" -v b="$c" 'BEGIN { printf "%.2f", a / b }')")
   done

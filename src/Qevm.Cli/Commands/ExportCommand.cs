@@ -74,14 +74,14 @@ internal static class ExportCommand
     public static GuestLayoutHints? Layout(ParseResult pr, Option<string?>? option, LayoutHintOptions hintOptions, RereadableInput input)
     {
         ArgumentNullException.ThrowIfNull(hintOptions);
-        var given = hintOptions.Apply(pr, null); // a bad value is a usage error before any file is read
+        var given = hintOptions.Parse(pr); // a bad value is a usage error before any file is read
         if (option is not null && pr.GetValue(option) is { } path)
         {
             using var f = File.OpenRead(path);
             return new GuestLayoutHints { Ranges = GuestPhysicalLayout.ParseRanges(f) };
         }
         using var state = input.Open(); // reads the container's header only
-        return given is null ? GuestLayoutHints.From(state.Container) : hintOptions.Apply(pr, GuestLayoutHints.From(state.Container));
+        return LayoutHintOptions.Over(given, GuestLayoutHints.From(state.Container));
     }
 
     /// <summary>The parsed <c>--ram-file</c> values.</summary>

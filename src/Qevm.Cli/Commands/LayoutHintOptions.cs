@@ -34,9 +34,9 @@ internal sealed class LayoutHintOptions
     /// <summary>The options, to add to a command.</summary>
     public IEnumerable<Option> All => [_vendor, _maxmem, _slots];
 
-    /// <summary><paramref name="hints"/> (from the container, or null) with what the options give; null when neither says anything.</summary>
+    /// <summary>What the options give (null when none), read before any file so that a bad value is a usage error first.</summary>
     /// <exception cref="ArgumentException">A value does not parse (a usage error).</exception>
-    public GuestLayoutHints? Apply(ParseResult pr, GuestLayoutHints? hints)
+    public GuestLayoutHints? Parse(ParseResult pr)
     {
         var vendorText = pr.GetValue(_vendor);
         X86CpuVendor? vendor = vendorText is null ? null
@@ -46,13 +46,16 @@ internal sealed class LayoutHintOptions
         ulong? maxmem = pr.GetValue(_maxmem) is { } text ? GuestLayoutHints.ParseSize(text, "--maxmem") : null;
         int? slots = pr.GetValue(_slots);
         if (slots < 0) throw new ArgumentException($"--slots {slots}: expected a count (0 or more)");
-        if (vendor is null && maxmem is null && slots is null) return hints;
-        hints ??= new GuestLayoutHints();
-        return hints with
-        {
-            CpuVendor = vendor ?? hints.CpuVendor,
-            MaxRamSize = maxmem ?? hints.MaxRamSize,
-            RamSlots = slots ?? hints.RamSlots,
-        };
+        return vendor is null && maxmem is null && slots is null ? null
+            : new GuestLayoutHints { CpuVendor = vendor, MaxRamSize = maxmem, RamSlots = slots };
     }
+
+    /// <summary>The container's hints (a libvirt image's XML, or null) with what the options give over them.</summary>
+    public static GuestLayoutHints? Over(GuestLayoutHints? given, GuestLayoutHints? container) =>
+        given is null ? container : (container ?? new GuestLayoutHints()) with
+        {
+            CpuVendor = given.CpuVendor ?? container?.CpuVendor,
+            MaxRamSize = given.MaxRamSize ?? container?.MaxRamSize,
+            RamSlots = given.RamSlots ?? container?.RamSlots,
+        };
 }

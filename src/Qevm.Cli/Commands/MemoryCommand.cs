@@ -29,10 +29,10 @@ internal static class MemoryCommand
         foreach (var o in hintOptions.All) cmd.Options.Add(o);
         cmd.SetAction(pr => CommandRunner.Run(output, () =>
         {
-            hintOptions.Apply(pr, null); // a bad value is a usage error before the file is read
+            var given = hintOptions.Parse(pr); // a bad value is a usage error before the file is read
             using var state = CommandRunner.OpenState(pr, pr.GetValue(file)!);
             // A libvirt image's domain XML places its DIMMs and may say maxmem and the vCPU vendor; the options override it.
-            var hints = hintOptions.Apply(pr, GuestLayoutHints.From(state.Container));
+            var hints = LayoutHintOptions.Over(given, GuestLayoutHints.From(state.Container));
             var layout = GuestPhysicalLayout.FromState(StateDump.Read(state.Stream, SchemaOption.Load(pr, schemas)), hints);
             if (pr.GetValue(json)) WriteJson(output, layout);
             else WriteText(output, layout);

@@ -81,7 +81,7 @@ public sealed record GuestLayoutHints
                 return hex * factor;
         }
         else if (decimal.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out decimal value)
-            && (power > 0 || decimal.Truncate(value) == value) && value * factor <= ulong.MaxValue)
+            && (power > 0 || decimal.Truncate(value) == value) && value <= ulong.MaxValue / (decimal)factor)
         {
             return (ulong)(value * factor);
         }

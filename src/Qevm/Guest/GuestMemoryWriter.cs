@@ -35,7 +35,7 @@ internal static class GuestMemoryWriter
             var targets = new List<PageTarget>();
             for (int i = 0; i < ranges.Count; i++)
                 if (ranges[i].Block == block.Name) targets.Add(new PageTarget(handle, ranges[i].BlockOffset, ranges[i].Length, fileOffsets[i]));
-            return targets;
+            return targets.ToArray();
         }))
         {
             StateDump.Read(second, schemas, r =>

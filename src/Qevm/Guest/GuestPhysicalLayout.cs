@@ -53,8 +53,8 @@ public sealed class GuestPhysicalLayout
     /// <exception cref="GuestLayoutException">The stream does not give the layout.</exception>
     public static GuestPhysicalLayout FromState(StateDump state, GuestLayoutHints? hints = null)
     {
-        var deviceMemory = hints?.DeviceMemory;
         ArgumentNullException.ThrowIfNull(state);
+        var deviceMemory = hints?.DeviceMemory;
         if (state.Info.Configuration is null && (state.Info.Ram?.Blocks ?? []).Count == 0)
             throw new GuestLayoutException("a device-state file (xen-save-devices-state) holds no RAM: read the guest's memory from a migration stream (migrate to a file), a `virsh save` image or a qcow2 snapshot (savevm) of the guest");
         var machineName = state.Info.Configuration?.Machine

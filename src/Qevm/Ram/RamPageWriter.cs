@@ -16,17 +16,26 @@ internal readonly record struct PageTarget(SafeFileHandle File, ulong BlockOffse
 /// a memory-mapped input straight from the mapping (<see cref="GatherWriter"/>, no copy), else gathered in a 1 MiB
 /// buffer. Memory use does not grow with the guest's RAM but for a bit per page.
 /// </summary>
-internal sealed class RamPageWriter(Func<RamBlock, IReadOnlyList<PageTarget>> targetsOf) : IDisposable
+internal sealed class RamPageWriter(Func<RamBlock, PageTarget[]> targetsOf) : IDisposable
 {
-    private readonly Dictionary<string, (IReadOnlyList<PageTarget> Targets, System.Collections.BitArray Written)> _blocks = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+    // Per block: its targets, which pages hold data (a later zero page must clear them), whether the stream had pages.
+    private sealed class Placement(PageTarget[] targets, int pages)
+    {
+        public readonly PageTarget[] Targets = targets;
+        public readonly System.Collections.BitArray Written = new(Math.Max(1, pages));
+        public bool Seen;
+    }
+
+    private readonly Dictionary<string, Placement> _blocks = new(StringComparer.Ordinal);
+    private RamBlock? _lastBlock; // pages come in runs of one block: one lookup per run, not per page
+    private Placement? _last;
     private readonly GatherWriter _gather = new();
     private byte[] _page = new byte[4096];
     private byte[] _zero = new byte[4096];
     private bool? _stable;
 
     /// <summary>True when the stream carried pages (or a mapped-ram region) of <paramref name="block"/>.</summary>
-    public bool Seen(string block) => _seen.Contains(block);
+    public bool Seen(string block) => _blocks.TryGetValue(block, out var p) && p.Seen;
 
     /// <summary>Applies the reader's current item when it is a RAM record; other items are left alone.</summary>
     public void Add(VmStateReader r)
@@ -38,56 +47,56 @@ internal sealed class RamPageWriter(Func<RamBlock, IReadOnlyList<PageTarget>> ta
             _zero = new byte[r.PageSize];
         }
         if (item.Block is not { } block) return;
+        var at = PlacementOf(block);
         switch (item.Kind)
         {
             case IterativeItemKind.RamBlockEntry:
-                Targets(block);
                 break;
             case IterativeItemKind.RamZero:
-                _seen.Add(block.Name);
+                at.Seen = true;
                 if (item.FillByte != 0)
                 {
                     Array.Fill(_page, item.FillByte);
-                    Put(block, item.PageOffset, _page, stable: false);
+                    Put(at, item.PageOffset, _page, stable: false);
                 }
-                else if (Written(block, item.PageOffset))
+                else if (Written(at, item.PageOffset))
                 {
                     // A page written earlier in the stream and zero now: the hole must be made zero again.
-                    Put(block, item.PageOffset, _zero, stable: false);
-                    Mark(block, item.PageOffset, false);
+                    Put(at, item.PageOffset, _zero, stable: false);
+                    Mark(at, item.PageOffset, false);
                 }
                 break;
             case IterativeItemKind.RamPage:
-                _seen.Add(block.Name);
+                at.Seen = true;
                 // From a mapped input, pages are written from the mapping itself (flushed before it moves).
                 _stable ??= GatherWriter.Supported && r.KeepItemData(Flush);
-                Put(block, item.PageOffset, r.ItemData, _stable == true);
+                Put(at, item.PageOffset, r.ItemData, _stable == true);
                 break;
             case IterativeItemKind.RamCompressedPage:
-                _seen.Add(block.Name);
+                at.Seen = true;
                 using (var z = new ZLibStream(new MemoryStream(r.ItemData.ToArray()), CompressionMode.Decompress))
                 {
                     int n = z.ReadAtLeast(_page, _page.Length, throwOnEndOfStream: false);
-                    Put(block, item.PageOffset, _page.AsSpan(0, n), stable: false);
+                    Put(at, item.PageOffset, _page.AsSpan(0, n), stable: false);
                 }
                 break;
             case IterativeItemKind.RamXbzrle:
-                _seen.Add(block.Name);
+                at.Seen = true;
                 // The delta applies to the page as sent before: read it back from where it was written.
                 Array.Clear(_page);
-                ReadBack(block, item.PageOffset, _page);
+                ReadBack(at, item.PageOffset, _page);
                 Xbzrle.Apply(r.ItemData, _page, item.Offset);
-                Put(block, item.PageOffset, _page, stable: false);
+                Put(at, item.PageOffset, _page, stable: false);
                 break;
             case IterativeItemKind.RamMappedRegion:
-                _seen.Add(block.Name);
+                at.Seen = true;
                 var region = r.MappedRegion;
                 var bitmap = r.ReadMappedBitmap();
                 var page = region.PageSize == _page.Length ? _page : new byte[region.PageSize];
                 foreach (var p in region.PresentPages(bitmap))
                 {
                     r.ReadRegion(p.At, page);
-                    Put(block, p.BlockOffset, page, stable: false);
+                    Put(at, p.BlockOffset, page, stable: false);
                 }
                 break;
         }
@@ -104,34 +113,36 @@ internal sealed class RamPageWriter(Func<RamBlock, IReadOnlyList<PageTarget>> ta
     /// <summary>Writes what is gathered; the files belong to the caller.</summary>
     public void Dispose() => Flush();
 
-    private IReadOnlyList<PageTarget> Targets(RamBlock block)
+    // The block's placement, its targets asked for once (extract opens the block's file then).
+    private Placement PlacementOf(RamBlock block)
     {
-        if (_blocks.TryGetValue(block.Name, out var known)) return known.Targets;
-        var targets = targetsOf(block);
-        _blocks[block.Name] = (targets, new System.Collections.BitArray((int)Math.Max(1, block.UsedLength / (ulong)_page.Length)));
-        return targets;
+        if (ReferenceEquals(block, _lastBlock)) return _last!;
+        if (!_blocks.TryGetValue(block.Name, out var p))
+            _blocks[block.Name] = p = new Placement(targetsOf(block), (int)(block.UsedLength / (ulong)_page.Length));
+        _lastBlock = block;
+        return _last = p;
     }
 
     // Writes the part of the page each target of its block covers (memory read's window may cover part of a page).
-    private void Put(RamBlock block, ulong offset, ReadOnlySpan<byte> data, bool stable)
+    private void Put(Placement at, ulong offset, ReadOnlySpan<byte> data, bool stable)
     {
         bool any = false;
         ulong end = offset + (ulong)data.Length;
-        foreach (var t in Targets(block))
+        foreach (var t in at.Targets)
         {
             ulong from = Math.Max(offset, t.BlockOffset), to = Math.Min(end, t.BlockOffset + t.Length);
             if (from >= to) continue;
             Write(t.File, t.FileOffset + (long)(from - t.BlockOffset), data.Slice((int)(from - offset), (int)(to - from)), stable);
             any = true;
         }
-        if (any) Mark(block, offset, true);
+        if (any) Mark(at, offset, true);
     }
 
-    private void ReadBack(RamBlock block, ulong offset, Span<byte> page)
+    private void ReadBack(Placement at, ulong offset, Span<byte> page)
     {
         Flush();
         ulong end = offset + (ulong)page.Length;
-        foreach (var t in Targets(block))
+        foreach (var t in at.Targets)
         {
             ulong from = Math.Max(offset, t.BlockOffset), to = Math.Min(end, t.BlockOffset + t.Length);
             if (from >= to) continue;
@@ -139,18 +150,16 @@ internal sealed class RamPageWriter(Func<RamBlock, IReadOnlyList<PageTarget>> ta
         }
     }
 
-    private bool Written(RamBlock block, ulong offset)
+    private bool Written(Placement at, ulong offset)
     {
-        var bits = _blocks.TryGetValue(block.Name, out var b) ? b.Written : null;
-        long index = (long)(offset / (ulong)_page.Length);
-        return bits is not null && index < bits.Length && bits[(int)index];
+        ulong index = offset / (ulong)_page.Length;
+        return index < (ulong)at.Written.Length && at.Written[(int)index];
     }
 
-    private void Mark(RamBlock block, ulong offset, bool value)
+    private void Mark(Placement at, ulong offset, bool value)
     {
-        var bits = _blocks[block.Name].Written;
-        long index = (long)(offset / (ulong)_page.Length);
-        if (index < bits.Length) bits[(int)index] = value;
+        ulong index = offset / (ulong)_page.Length;
+        if (index < (ulong)at.Written.Length) at.Written[(int)index] = value;
     }
 
     // Consecutive bytes of one file are written with one call: up to 1 MiB copied here, or any run queued from the mapping.

@@ -123,12 +123,16 @@ public sealed class Above4GMemStartTests
     [InlineData("0x1000", 4096UL)]
     [InlineData("65536", 65536UL)]
     [InlineData("64k", 65536UL)]
+    [InlineData("15E", 15UL << 60)]
     public void ParseSize_QemuSuffixes(string text, ulong expected) => Assert.Equal(expected, GuestLayoutHints.ParseSize(text, "--maxmem"));
 
     [Theory]
     [InlineData("--cpu-vendor", "arm", "qevm: --cpu-vendor 'arm': expected amd or intel")]
     [InlineData("--maxmem", "1Q", "qevm: --maxmem '1Q': expected a size (bytes, or a number with K, M, G, T, P or E: 1T, 512G, 4096M)")]
     [InlineData("--maxmem", "1.5", "qevm: --maxmem '1.5': expected a size (bytes, or a number with K, M, G, T, P or E: 1T, 512G, 4096M)")]
+    [InlineData("--maxmem", "16E", "qevm: --maxmem '16E': expected a size (bytes, or a number with K, M, G, T, P or E: 1T, 512G, 4096M)")]
+    // Beyond decimal's range once scaled: was an OverflowException with a stack trace.
+    [InlineData("--maxmem", "99999999999999999999999999E", "qevm: --maxmem '99999999999999999999999999E': expected a size (bytes, or a number with K, M, G, T, P or E: 1T, 512G, 4096M)")]
     [InlineData("--slots", "-1", "qevm: --slots -1: expected a count (0 or more)")]
     public void BadOptions_AreUsageErrors_OneLine(string option, string value, string message)
     {
