@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Qevm.Guest;
 
 /// <summary>
@@ -14,7 +12,8 @@ internal static class ArmVirtLayout
     public static GuestPhysicalLayout Build(StateDump state, Dictionary<string, ulong> blocks)
     {
         var notes = new List<string>();
-        var main = MainBlock(blocks);
+        var main = GuestPhysicalLayout.SoleRamBlock(blocks, "mach-virt.ram",
+            k => k.StartsWith("virt.", StringComparison.Ordinal) || k.StartsWith("mach-virt.", StringComparison.Ordinal), "which one is at 0x40000000");
         ulong size = blocks[main];
         var pieces = new List<GuestRange> { new(RamBase, main, 0, size) };
         PciRamBars.Add(state, blocks, pieces, notes);
@@ -22,16 +21,5 @@ internal static class ArmVirtLayout
         pieces.Sort((a, b) => a.Address.CompareTo(b.Address));
         ulong below = Math.Min(size, FourGiB - RamBase);
         return new GuestPhysicalLayout(GuestMachine.ArmVirt, below, size - below, GuestPhysicalLayout.Join(pieces), notes);
-    }
-
-    // mach-virt.ram (the machine's default RAM id), or the one block of a memory backend (-machine memory-backend=ID).
-    private static string MainBlock(Dictionary<string, ulong> blocks)
-    {
-        if (blocks.ContainsKey("mach-virt.ram")) return "mach-virt.ram";
-        var fits = blocks.Keys.Where(k => !GuestPhysicalLayout.IsRom(k) && !k.StartsWith("virt.", StringComparison.Ordinal)
-            && !k.StartsWith("mach-virt.", StringComparison.Ordinal) && !k.Contains('/', StringComparison.Ordinal)).ToList();
-        if (fits.Count == 1) return fits[0];
-        throw new GuestLayoutException(string.Create(CultureInfo.InvariantCulture,
-            $"no mach-virt.ram block and {fits.Count} blocks that may be the machine's RAM: which one is at 0x40000000 cannot be known (NUMA nodes and hot-plugged memory are not modelled)"));
     }
 }

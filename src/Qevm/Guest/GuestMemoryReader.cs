@@ -37,7 +37,8 @@ public static class GuestMemoryReader
         var buffer = new byte[1 << 20];
         for (ulong done = 0; done < length;)
         {
-            int n = window.Read(buffer, 0, (int)Math.Min((ulong)buffer.Length, length - done));
+            int n = (int)Math.Min((ulong)buffer.Length, length - done);
+            window.ReadExactly(buffer, 0, n); // the window is as long as the range: a short read would spin forever
             output.Write(buffer, 0, n);
             done += (ulong)n;
         }

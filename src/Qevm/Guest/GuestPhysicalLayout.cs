@@ -205,6 +205,16 @@ public sealed class GuestPhysicalLayout
         throw new GuestLayoutException(Invariant($"no pc.ram block and {fits.Count} blocks of the 0x{ramSize:x} bytes CMOS gives: which block is the guest's RAM cannot be known (NUMA ram-node blocks are not modelled)"));
     }
 
+    // A machine whose RAM is one block: its default id, or else the one block of a memory backend
+    // (-machine memory-backend=ID) among those that are neither ROM, nor a device's (a path), nor the machine's own others.
+    internal static string SoleRamBlock(Dictionary<string, ulong> blocks, string defaultId, Func<string, bool> machineOwn, string which)
+    {
+        if (blocks.ContainsKey(defaultId)) return defaultId;
+        var fits = blocks.Keys.Where(k => !IsRom(k) && !machineOwn(k) && !k.Contains('/', StringComparison.Ordinal)).ToList();
+        if (fits.Count == 1) return fits[0];
+        throw new GuestLayoutException(Invariant($"no {defaultId} block and {fits.Count} blocks that may be the machine's RAM: {which} cannot be known (NUMA nodes and hot-plugged memory are not modelled)"));
+    }
+
     // Stands for the machine's RAM while the ranges are built, when it is made of NUMA node blocks.
     private const string NodesToken = "\0numa";
 

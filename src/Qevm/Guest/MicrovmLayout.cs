@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Qevm.Guest;
 
 /// <summary>
@@ -15,7 +13,7 @@ internal static class MicrovmLayout
     public static GuestPhysicalLayout Build(StateDump state, Dictionary<string, ulong> blocks)
     {
         var notes = new List<string>();
-        var main = MainBlock(blocks);
+        var main = GuestPhysicalLayout.SoleRamBlock(blocks, "microvm.ram", _ => false, "which one is the guest's RAM");
         ulong size = blocks[main];
         ulong below = Math.Min(size, MaxBelow4G), above = size - below;
         blocks.TryGetValue("pc.bios", out ulong bios);
@@ -31,15 +29,5 @@ internal static class MicrovmLayout
         if (bios > 0) pieces.Add(new(FourGiB - bios, "pc.bios", 0, bios));
         pieces.Sort((a, b) => a.Address.CompareTo(b.Address));
         return new GuestPhysicalLayout(GuestMachine.Microvm, below, above, GuestPhysicalLayout.Join(pieces), notes);
-    }
-
-    // microvm.ram (the machine's default RAM id), or the one block of a memory backend (-machine memory-backend=ID).
-    private static string MainBlock(Dictionary<string, ulong> blocks)
-    {
-        if (blocks.ContainsKey("microvm.ram")) return "microvm.ram";
-        var fits = blocks.Keys.Where(k => !GuestPhysicalLayout.IsRom(k) && !k.Contains('/', StringComparison.Ordinal)).ToList();
-        if (fits.Count == 1) return fits[0];
-        throw new GuestLayoutException(string.Create(CultureInfo.InvariantCulture,
-            $"no microvm.ram block and {fits.Count} blocks that may be the machine's RAM: which one is the guest's RAM cannot be known (NUMA nodes and hot-plugged memory are not modelled)"));
     }
 }

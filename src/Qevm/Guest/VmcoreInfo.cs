@@ -48,8 +48,8 @@ public static class VmcoreInfo
         return size > (ulong)buffer.Length ? null : buffer[..(int)size].ToArray();
     }
 
-    /// <summary>The descriptor's text (<c>OSRELEASE=...</c> lines) of a VMCOREINFO note.</summary>
-    public static string Text(ReadOnlySpan<byte> note)
+    // The descriptor's text (OSRELEASE=... lines) of a note Note() returned (its sizes are checked there).
+    internal static string Text(ReadOnlySpan<byte> note)
     {
         int name = (int)BinaryPrimitives.ReadUInt32LittleEndian(note);
         int desc = (int)BinaryPrimitives.ReadUInt32LittleEndian(note[4..]);
