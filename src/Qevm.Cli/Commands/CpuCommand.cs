@@ -22,21 +22,35 @@ internal static class CpuCommand
         {
             using var input = CommandRunner.OpenState(pr, pr.GetValue(file)!);
             var state = StateDump.Read(input.Stream, SchemaOption.Load(pr, schemas));
-            if (ArmCpuState.Holds(state))
-            {
-                var cpus = ArmCpuState.FromState(state);
-                if (pr.GetValue(json)) output.WriteJson(w => ArmJson(w, cpus));
-                else foreach (var c in cpus) output.Out.Write(ArmText(c));
-            }
-            else
-            {
-                var cpus = X86CpuState.FromState(state);
-                if (pr.GetValue(json)) output.WriteJson(w => X86Json(w, cpus));
-                else foreach (var c in cpus) output.Out.Write(X86Text(c));
-            }
+            if (ArmCpuState.Holds(state)) Print(output, pr.GetValue(json), "aarch64", ArmCpuState.FromState(state), ArmJson, ArmText);
+            else Print(output, pr.GetValue(json), "x86", X86CpuState.FromState(state), X86Json, X86Text);
             return 0;
         }));
         return cmd;
+    }
+
+    // The text of each CPU, or {"arch": ..., "cpus": [{...}, ...]}.
+    private static void Print<T>(CliOutput output, bool json, string arch, List<T> cpus, Action<Utf8JsonWriter, T> cpuJson, Func<T, string> text)
+    {
+        if (!json)
+        {
+            foreach (var c in cpus) output.Out.Write(text(c));
+            return;
+        }
+        output.WriteJson(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("arch", arch);
+            w.WriteStartArray("cpus");
+            foreach (var c in cpus)
+            {
+                w.WriteStartObject();
+                cpuJson(w, c);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
     }
 
     private static string Hex(UInt128 v) => ((ulong)(v >> 64)).ToString("x16", CultureInfo.InvariantCulture) + ((ulong)v).ToString("x16", CultureInfo.InvariantCulture);
@@ -103,54 +117,44 @@ internal static class CpuCommand
         return s.ToString();
     }
 
-    private static void X86Json(Utf8JsonWriter w, List<X86CpuState> cpus)
+    private static void X86Json(Utf8JsonWriter w, X86CpuState c)
     {
-        w.WriteStartObject();
-        w.WriteString("arch", "x86");
-        w.WriteStartArray("cpus");
-        foreach (var c in cpus)
+        w.WriteNumber("index", c.Index);
+        w.WriteBoolean("long_mode", c.LongMode);
+        w.WriteBoolean("halted", c.Halted);
+        for (int i = 0; i < 16; i++) w.WriteNumber(GprNames[i], c.Regs[i]);
+        w.WriteNumber("rip", c.Eip);
+        w.WriteNumber("rflags", c.Eflags);
+        w.WriteNumber("hflags", c.Hflags);
+        w.WriteNumber("cpl", c.Hflags & 3);
+        for (int i = 0; i < 6; i++) Segment(w, SegmentNames[i].ToLowerInvariant(), c.Segments[i]);
+        Segment(w, "ldt", c.Ldt);
+        Segment(w, "tr", c.Tr);
+        Segment(w, "gdt", c.Gdt);
+        Segment(w, "idt", c.Idt);
+        foreach (int i in (int[])[0, 2, 3, 4]) w.WriteNumber("cr" + i.ToString(CultureInfo.InvariantCulture), c.Cr[i]);
+        for (int i = 0; i < c.Dr.Count; i++) w.WriteNumber("dr" + i.ToString(CultureInfo.InvariantCulture), c.Dr[i]);
+        w.WriteNumber("efer", c.Efer);
+        w.WriteNumber("a20_mask", c.A20Mask);
+        w.WriteStartObject("msrs");
+        foreach (var m in c.Msrs) w.WriteNumber(m.Key, m.Value);
+        w.WriteEndObject();
+        w.WriteNumber("fcw", c.Fpuc);
+        w.WriteNumber("fsw", c.Fpus);
+        w.WriteNumber("ftw", c.Fptag);
+        w.WriteStartArray("st");
+        foreach (var r in c.FpRegs)
         {
             w.WriteStartObject();
-            w.WriteNumber("index", c.Index);
-            w.WriteBoolean("long_mode", c.LongMode);
-            w.WriteBoolean("halted", c.Halted);
-            for (int i = 0; i < 16; i++) w.WriteNumber(GprNames[i], c.Regs[i]);
-            w.WriteNumber("rip", c.Eip);
-            w.WriteNumber("rflags", c.Eflags);
-            w.WriteNumber("hflags", c.Hflags);
-            w.WriteNumber("cpl", c.Hflags & 3);
-            for (int i = 0; i < 6; i++) Segment(w, SegmentNames[i].ToLowerInvariant(), c.Segments[i]);
-            Segment(w, "ldt", c.Ldt);
-            Segment(w, "tr", c.Tr);
-            Segment(w, "gdt", c.Gdt);
-            Segment(w, "idt", c.Idt);
-            foreach (int i in (int[])[0, 2, 3, 4]) w.WriteNumber("cr" + i.ToString(CultureInfo.InvariantCulture), c.Cr[i]);
-            for (int i = 0; i < c.Dr.Count; i++) w.WriteNumber("dr" + i.ToString(CultureInfo.InvariantCulture), c.Dr[i]);
-            w.WriteNumber("efer", c.Efer);
-            w.WriteNumber("a20_mask", c.A20Mask);
-            w.WriteStartObject("msrs");
-            foreach (var m in c.Msrs) w.WriteNumber(m.Key, m.Value);
-            w.WriteEndObject();
-            w.WriteNumber("fcw", c.Fpuc);
-            w.WriteNumber("fsw", c.Fpus);
-            w.WriteNumber("ftw", c.Fptag);
-            w.WriteStartArray("st");
-            foreach (var r in c.FpRegs)
-            {
-                w.WriteStartObject();
-                w.WriteNumber("mantissa", r.Mantissa);
-                w.WriteNumber("exponent", r.Exponent);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteNumber("mxcsr", c.Mxcsr);
-            w.WriteNumber("xcr0", c.Xcr0);
-            Vectors(w, "xmm", c.Xmm);
-            Vectors(w, "ymm_high", c.YmmHigh);
+            w.WriteNumber("mantissa", r.Mantissa);
+            w.WriteNumber("exponent", r.Exponent);
             w.WriteEndObject();
         }
         w.WriteEndArray();
-        w.WriteEndObject();
+        w.WriteNumber("mxcsr", c.Mxcsr);
+        w.WriteNumber("xcr0", c.Xcr0);
+        Vectors(w, "xmm", c.Xmm);
+        Vectors(w, "ymm_high", c.YmmHigh);
     }
 
     private static void Segment(Utf8JsonWriter w, string name, X86Segment s)
@@ -163,7 +167,6 @@ internal static class CpuCommand
         w.WriteEndObject();
     }
 
-    // 128-bit values as 32 hex digits (JSON numbers do not hold them).
     private static void Numbers(Utf8JsonWriter w, string name, IReadOnlyList<ulong> values)
     {
         w.WriteStartArray(name);
@@ -171,6 +174,7 @@ internal static class CpuCommand
         w.WriteEndArray();
     }
 
+    // 128-bit values as 32 hex digits (JSON numbers do not hold them).
     private static void Vectors(Utf8JsonWriter w, string name, IReadOnlyList<UInt128> values)
     {
         w.WriteStartArray(name);
@@ -216,32 +220,22 @@ internal static class CpuCommand
             s.Append(CultureInfo.InvariantCulture, $"{registers[i].Name}={registers[i].Value:x16}{((i + 1) % 3 == 0 || i == registers.Count - 1 ? "\n" : " ")}");
     }
 
-    private static void ArmJson(Utf8JsonWriter w, List<ArmCpuState> cpus)
+    private static void ArmJson(Utf8JsonWriter w, ArmCpuState c)
     {
-        w.WriteStartObject();
-        w.WriteString("arch", "aarch64");
-        w.WriteStartArray("cpus");
-        foreach (var c in cpus)
-        {
-            w.WriteStartObject();
-            w.WriteNumber("index", c.Index);
-            w.WriteBoolean("aarch64", c.Aarch64);
-            for (int i = 0; i < 31; i++) w.WriteNumber("x" + i.ToString(CultureInfo.InvariantCulture), c.X[i]);
-            w.WriteNumber("sp", c.Sp);
-            w.WriteNumber("pc", c.Pc);
-            w.WriteNumber("pstate", c.Pstate);
-            w.WriteNumber("el", c.ExceptionLevel);
-            w.WriteNumber("fpsr", c.Fpsr);
-            w.WriteNumber("fpcr", c.Fpcr);
-            Vectors(w, "q", c.Q);
-            Numbers(w, "sp_el", c.SpEl);
-            Numbers(w, "elr_el", c.ElrEl);
-            w.WriteStartObject("system_registers");
-            foreach (var (name, value) in c.SystemRegisters) w.WriteNumber(name, value);
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
+        w.WriteNumber("index", c.Index);
+        w.WriteBoolean("aarch64", c.Aarch64);
+        for (int i = 0; i < 31; i++) w.WriteNumber("x" + i.ToString(CultureInfo.InvariantCulture), c.X[i]);
+        w.WriteNumber("sp", c.Sp);
+        w.WriteNumber("pc", c.Pc);
+        w.WriteNumber("pstate", c.Pstate);
+        w.WriteNumber("el", c.ExceptionLevel);
+        w.WriteNumber("fpsr", c.Fpsr);
+        w.WriteNumber("fpcr", c.Fpcr);
+        Vectors(w, "q", c.Q);
+        Numbers(w, "sp_el", c.SpEl);
+        Numbers(w, "elr_el", c.ElrEl);
+        w.WriteStartObject("system_registers");
+        foreach (var (name, value) in c.SystemRegisters) w.WriteNumber(name, value);
         w.WriteEndObject();
     }
 }

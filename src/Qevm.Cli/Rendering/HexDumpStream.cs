@@ -9,7 +9,11 @@ namespace Qevm.Cli.Rendering;
 /// </summary>
 internal sealed class HexDumpStream(TextWriter writer, ulong address) : Stream
 {
+    // Console.Out flushes every write: the lines of one Write go out together, a few at most this long.
+    private const int Batch = 1 << 16;
+
     private readonly byte[] _line = new byte[16];
+    private readonly StringBuilder _text = new();
     private int _filled;
     private ulong _address = address;
 
@@ -31,31 +35,41 @@ internal sealed class HexDumpStream(TextWriter writer, ulong address) : Stream
             buffer[..n].CopyTo(_line.AsSpan(_filled));
             _filled += n;
             buffer = buffer[n..];
-            if (_filled == _line.Length) WriteLine();
+            if (_filled == _line.Length) AppendLine();
+            if (_text.Length >= Batch) Emit();
         }
+        Emit();
     }
 
     // The last, shorter line is printed when the dump ends.
     public override void Flush()
     {
-        if (_filled > 0) WriteLine();
+        if (_filled > 0) AppendLine();
+        Emit();
         writer.Flush();
     }
 
-    private void WriteLine()
+    private void AppendLine()
     {
-        var s = new StringBuilder(80);
-        s.Append(_address.ToString("x8", CultureInfo.InvariantCulture)).Append(':');
+        var ci = CultureInfo.InvariantCulture;
+        _text.Append(ci, $"{_address:x8}:");
         for (int i = 0; i < _line.Length; i++)
         {
-            if (i % 2 == 0) s.Append(' ');
-            if (i < _filled) s.Append(_line[i].ToString("x2", CultureInfo.InvariantCulture));
-            else s.Append("  ");
+            if (i % 2 == 0) _text.Append(' ');
+            if (i < _filled) _text.Append(ci, $"{_line[i]:x2}");
+            else _text.Append("  ");
         }
-        s.Append("  ");
-        for (int i = 0; i < _filled; i++) s.Append(_line[i] is >= 0x20 and < 0x7f ? (char)_line[i] : '.');
-        writer.WriteLine(s.ToString());
+        _text.Append("  ");
+        for (int i = 0; i < _filled; i++) _text.Append(_line[i] is >= 0x20 and < 0x7f ? (char)_line[i] : '.');
+        _text.Append(writer.NewLine);
         _address += (ulong)_filled;
         _filled = 0;
+    }
+
+    private void Emit()
+    {
+        if (_text.Length == 0) return;
+        writer.Write(_text.ToString());
+        _text.Clear();
     }
 }

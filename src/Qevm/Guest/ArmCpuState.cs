@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Qevm.Guest;
 
 /// <summary>
@@ -75,10 +77,7 @@ public sealed record ArmCpuState
     public static List<ArmCpuState> FromState(StateDump state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var cpus = state.Sections.Where(s => s.Header.Idstr == "cpu").Select(FromSection).ToList();
-        if (cpus.Count == 0) throw new GuestLayoutException("no cpu section: the CPU registers cannot be known");
-        cpus.Sort((a, b) => a.Index.CompareTo(b.Index));
-        return cpus;
+        return CpuSectionFields.Cpus(state, FromSection);
     }
 
     /// <summary>Reads the registers of one decoded <c>cpu</c> section.</summary>
@@ -98,7 +97,7 @@ public sealed record ArmCpuState
         {
             for (int i = 0; i < 32; i++)
             {
-                var d = "env.vfp.zregs[" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "].d";
+                var d = "env.vfp.zregs[" + i.ToString(CultureInfo.InvariantCulture) + "].d";
                 q[i] = new UInt128(CpuSectionFields.Scalar(vfp, section, d, 1), CpuSectionFields.Scalar(vfp, section, d, 0));
             }
             fpscr = (uint)(CpuSectionFields.Value(vfp["fpscr"]) ?? throw CpuSectionFields.Missing(section, "cpu/vfp/fpscr"));

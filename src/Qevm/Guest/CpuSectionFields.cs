@@ -6,6 +6,15 @@ namespace Qevm.Guest;
 /// <summary>Reads registers out of a decoded <c>cpu</c> section (x86 and Arm alike).</summary>
 internal static class CpuSectionFields
 {
+    /// <summary>Every <c>cpu</c> section of a decoded stream read by <paramref name="read"/> (in stream order), by instance id (QEMU's <c>cpu_index</c>).</summary>
+    /// <exception cref="GuestLayoutException">No <c>cpu</c> section.</exception>
+    public static List<T> Cpus<T>(StateDump state, Func<SectionState, T> read)
+    {
+        var cpus = state.Sections.Where(s => s.Header.Idstr == "cpu").Select(s => (s.Header.InstanceId, Cpu: read(s))).ToList();
+        if (cpus.Count == 0) throw new GuestLayoutException("no cpu section: the CPU registers cannot be known");
+        return [.. cpus.OrderBy(c => c.InstanceId).Select(c => c.Cpu)];
+    }
+
     /// <summary>An array field's element: one member NAME (an array) or, for single fields like
     /// <c>VMSTATE_UINTTL(env.cr[0])</c> or a disambiguated repeat, the member NAME[i].</summary>
     public static VmValue? Element(VmStruct root, string name, int index) =>
@@ -15,7 +24,7 @@ internal static class CpuSectionFields
     /// names a repeated field NAME[n]; a description without the trailer repeats the bare name).</summary>
     public static VmValue? Occurrence(VmStruct root, string name, int occurrence)
     {
-        if (root[name + "[" + occurrence.ToString(CultureInfo.InvariantCulture) + "]"] is { } named && named is VmArray) return named;
+        if (root[name + "[" + occurrence.ToString(CultureInfo.InvariantCulture) + "]"] is VmArray named) return named;
         int seen = 0;
         foreach (var m in root.Members)
             if (m.Key == name && seen++ == occurrence) return m.Value;

@@ -95,16 +95,10 @@ public sealed record X86CpuState
     public static List<X86CpuState> FromState(StateDump state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var cpus = new List<X86CpuState>();
         var halted = new Dictionary<uint, bool>();
         foreach (var s in state.Sections)
             if (s.Header.Idstr == "cpu_common") halted[s.Header.InstanceId] = (s.Root?["halted"] as VmScalar)?.Bits is > 0;
-        foreach (var s in state.Sections)
-            if (s.Header.Idstr == "cpu")
-                cpus.Add(FromSection(s) with { Halted = halted.GetValueOrDefault(s.Header.InstanceId) });
-        if (cpus.Count == 0) throw new GuestLayoutException("no cpu section: the CPU registers cannot be known");
-        cpus.Sort((a, b) => a.Index.CompareTo(b.Index));
-        return cpus;
+        return CpuSectionFields.Cpus(state, s => FromSection(s) with { Halted = halted.GetValueOrDefault(s.Header.InstanceId) });
     }
 
     /// <summary>Reads the registers of one decoded <c>cpu</c> section.</summary>
@@ -114,7 +108,7 @@ public sealed record X86CpuState
         ArgumentNullException.ThrowIfNull(section);
         var root = CpuSectionFields.Root(section);
         var regs = new ulong[16];
-        for (int i = 0; i < 16; i++) regs[i] = Scalar(root, section, "env.regs", i);
+        for (int i = 0; i < 16; i++) regs[i] = CpuSectionFields.Scalar(root, section, "env.regs", i);
         var segs = new X86Segment[6];
         for (int i = 0; i < 6; i++) segs[i] = Segment(CpuSectionFields.Element(root, "env.segs", i), section, "env.segs");
         ulong Opt(string name) => (root[name] as VmScalar)?.Bits ?? 0;
@@ -122,15 +116,15 @@ public sealed record X86CpuState
         {
             Index = section.Header.InstanceId,
             Regs = regs,
-            Eip = Scalar(root, section, "env.eip"),
-            Eflags = Scalar(root, section, "env.eflags"),
-            Hflags = Scalar(root, section, "env.hflags"),
+            Eip = CpuSectionFields.Scalar(root, section, "env.eip"),
+            Eflags = CpuSectionFields.Scalar(root, section, "env.eflags"),
+            Hflags = CpuSectionFields.Scalar(root, section, "env.hflags"),
             Segments = segs,
             Ldt = Segment(root["env.ldt"], section, "env.ldt"),
             Tr = Segment(root["env.tr"], section, "env.tr"),
             Gdt = Segment(root["env.gdt"], section, "env.gdt"),
             Idt = Segment(root["env.idt"], section, "env.idt"),
-            Cr = [Scalar(root, section, "env.cr", 0), 0, Scalar(root, section, "env.cr", 2), Scalar(root, section, "env.cr", 3), Scalar(root, section, "env.cr", 4)],
+            Cr = [CpuSectionFields.Scalar(root, section, "env.cr", 0), 0, CpuSectionFields.Scalar(root, section, "env.cr", 2), CpuSectionFields.Scalar(root, section, "env.cr", 3), CpuSectionFields.Scalar(root, section, "env.cr", 4)],
             KernelGsBase = Opt("env.kernelgsbase"),
             Dr = CpuSectionFields.Scalars(root, "env.dr", 8),
             Efer = Opt("env.efer"),
@@ -149,10 +143,6 @@ public sealed record X86CpuState
 
     private static readonly string[] NamedMsrs =
         ["star", "lstar", "cstar", "fmask", "kernelgsbase", "sysenter_cs", "sysenter_esp", "sysenter_eip", "pat", "tsc", "tsc_aux", "smbase"];
-
-    private static ulong Scalar(VmStruct root, SectionState s, string name, int index) => CpuSectionFields.Scalar(root, s, name, index);
-
-    private static ulong Scalar(VmStruct root, SectionState s, string name) => CpuSectionFields.Scalar(root, s, name);
 
     // VMSTATE_WITH_TMP: env.fpregs[i]/tmp/{tmp_mant,tmp_exp} (the 80-bit format QEMU always sends).
     private static X86FpRegister[] FpRegisters(VmStruct root)

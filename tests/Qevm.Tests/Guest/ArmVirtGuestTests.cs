@@ -116,7 +116,9 @@ public sealed partial class ArmVirtGuestTests : IDisposable
 
         // The text form has QEMU's lines for the registers it shares with info registers.
         var text = Cli("cpu", mig);
-        foreach (var line in hmp.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.StartsWith("X", StringComparison.Ordinal) || l.StartsWith("Q", StringComparison.Ordinal) || l.StartsWith("PSTATE", StringComparison.Ordinal)))
+        var shared = hmp.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.StartsWith("X", StringComparison.Ordinal) || l.StartsWith("Q", StringComparison.Ordinal) || l.StartsWith("PSTATE", StringComparison.Ordinal)).ToList();
+        Assert.True(shared.Count >= 10 + 1 + 16, hmp); // X01-X30 (ten lines), PSTATE, Q00-Q31 (sixteen lines)
+        foreach (var line in shared)
             Assert.Contains(line, text, StringComparison.Ordinal);
     }
 

@@ -77,6 +77,7 @@ public sealed partial class CpuRegistersTests : IDisposable
             Assert.Equal(values, new[] { (ulong)s["selector"]!, (ulong)s["base"]!, (ulong)s["limit"]!, (ulong)s["flags"]! & 0x00ffff00 });
         }
         Assert.Equal(Segments.Length, SegmentLines(hmp).Count);
+        Assert.Equal(2, TableLines(hmp).Count); // GDT and IDT
         foreach (var (name, (b, limit)) in TableLines(hmp))
         {
             Assert.Equal(b, (ulong)c[name.ToLowerInvariant()]!["base"]!);
