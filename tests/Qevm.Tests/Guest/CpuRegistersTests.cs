@@ -133,23 +133,11 @@ public sealed partial class CpuRegistersTests : IDisposable
         Assert.NotEqual(0xfff0UL, (ulong)c["rip"]!); // SeaBIOS ran: not the reset vector
     }
 
+    // The kernel's panic reached (the ELF tests' wait), then each CPU's registers as HMP shows them.
     private static string[] RunUntilPanic(QemuProcess q, string serial)
     {
-        q.Execute("cont");
-        var deadline = DateTime.UtcNow.AddMinutes(3);
-        while (!(File.Exists(serial) && ReadShared(serial).Contains("Kernel panic", StringComparison.Ordinal)))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the kernel did not reach its panic");
-            Thread.Sleep(500);
-        }
-        q.Execute("stop");
+        QemuElfExportTests.RunUntilPanic(q, serial);
         return [q.Hmp("info registers", 0), q.Hmp("info registers", 1)];
-    }
-
-    private static string ReadShared(string path)
-    {
-        using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        return new StreamReader(f).ReadToEnd();
     }
 
     private static string Cli(params string[] args)
