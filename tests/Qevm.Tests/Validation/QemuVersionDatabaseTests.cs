@@ -69,6 +69,12 @@ public sealed class QemuVersionDatabaseTests
         Assert.True(QemuVersionDatabase.IsSpec("qemu-10.0:pc-q35-5.2"));
         Assert.False(QemuVersionDatabase.IsSpec("qemu-dump.json"));
         Assert.False(QemuVersionDatabase.IsSpec("target.mig"));
+        // One lookup, one message, with or without the qemu- prefix.
+        Assert.Same(Db.FindVersion("7.2"), Db.GetVersion("qemu-7.2"));
+        Assert.Equal("QEMU 6.0 is not in the database (it has 5.2, 7.2, 10.0, 11.1) (Parameter 'version')",
+            Assert.Throws<ArgumentException>(() => Db.GetVersion("qemu-6.0")).Message);
+        Assert.Equal(Assert.Throws<ArgumentException>(() => Db.GetVersion("6.0")).Message,
+            Assert.Throws<ArgumentException>(() => Db.Machines("qemu-6.0")).Message);
     }
 
     [Fact]
