@@ -103,7 +103,7 @@ internal static class SchemaCommand
                     w.WriteStartObject();
                     w.WriteString("name", b.Name);
                     w.WriteNumber("size", b.Size);
-                    w.WriteString("sizing", b.Sizing switch { RamBlockSizing.Memory => "memory", RamBlockSizing.Resizeable => "resizeable", _ => "fixed" });
+                    w.WriteString("sizing", TargetRamBlock.SizingName(b.Sizing));
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();

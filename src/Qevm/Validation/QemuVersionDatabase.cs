@@ -123,7 +123,7 @@ public sealed class QemuVersionDatabase
                 foreach (var (key, index) in own)
                     if (overrides.ContainsKey(key) && index is { } n) list.Add((key, descriptions[n]));
                 var ram = m.GetProperty("ram").EnumerateArray().Select(r => new TargetRamBlock(r[0].GetString()!, r[1].GetUInt64(),
-                    r[2].GetString() switch { "memory" => RamBlockSizing.Memory, "resizeable" => RamBlockSizing.Resizeable, _ => RamBlockSizing.Fixed })).ToArray();
+TargetRamBlock.SizingFromName(r[2].GetString()))).ToArray();
                 var sections = m.GetProperty("sections").EnumerateArray().Select(s => new TargetSection(s[0].GetString()!, s[1].GetUInt32(), s[2].GetUInt32())).ToArray();
                 var machineAliases = aliases.Where(a => a.Value == name).Select(a => a.Key).Order(StringComparer.Ordinal).ToArray();
                 machines.Add(new QemuMachineType(version, arch, name, machineAliases, list, ram, sections));

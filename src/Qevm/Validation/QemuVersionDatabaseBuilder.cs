@@ -173,7 +173,7 @@ public static partial class QemuVersionDatabaseBuilder
             w.WriteStartArray();
             w.WriteStringValue(b.Name);
             w.WriteNumberValue(b.UsedLength);
-            w.WriteStringValue(b.Name is "pc.ram" or "mach-virt.ram" ? "memory" : TargetRamBlock.SizingOf(b.Name) == RamBlockSizing.Resizeable ? "resizeable" : "fixed");
+            w.WriteStringValue(TargetRamBlock.SizingName(b.Name is "pc.ram" or "mach-virt.ram" ? RamBlockSizing.Memory : TargetRamBlock.SizingOf(b.Name)));
             w.WriteEndArray();
         }
         w.WriteEndArray();
