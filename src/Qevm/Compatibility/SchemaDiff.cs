@@ -178,13 +178,14 @@ public static class SchemaDiff
         }
         CompareSubsections(unit, name, prefix, o, n, written, oldWritten, newWritten, findings, notChecked);
         // vmstate_load_state loads a nested struct's subsections after its fields, as a section's.
+        IReadOnlyList<(string Path, VmStateDescription Description)>? writtenStructs = null; // laid out once, when first needed
         foreach (var (path, od) in oldLayout.Structs)
         {
             if (od.Subsections.Count == 0) continue;
             var nd = newLayout.Structs.FirstOrDefault(x => x.Path == path).Description ?? newLayout.Structs.FirstOrDefault(x => x.Description.Name == od.Name).Description;
             // What the stream wrote of that struct: its trailer's struct at the same path, or of the same description.
-            var wd = written.Description is { } w ? WireLayout.Of(w, w.VersionId).Structs is var ws
-                ? ws.FirstOrDefault(x => x.Path == path).Description ?? ws.FirstOrDefault(x => x.Description.Name == od.Name).Description : null : null;
+            var wd = written.Description is { } w && (writtenStructs ??= WireLayout.Of(w, w.VersionId).Structs) is var ws
+                ? ws.FirstOrDefault(x => x.Path == path).Description ?? ws.FirstOrDefault(x => x.Description.Name == od.Name).Description : null;
             if (nd is not null) CompareSubsections(unit, name, prefix + path + ":", od, nd, (written.Known, wd), oldWritten, newWritten, findings, notChecked);
         }
     }
