@@ -101,4 +101,32 @@ public sealed class QemuVersionDatabaseTests
         Assert.Equal("pc-i440fx-11.1", again.Machine);
         Assert.Equal(m.Schema.Versions("mc146818rtc"), again.Versions("mc146818rtc"));
     }
+
+    [Fact]
+    public void Builder_MalformedInput_IsAFormatErrorNamingTheFile()
+    {
+        var dir = Directory.CreateTempSubdirectory("qevm-db-").FullName;
+        try
+        {
+            var v = Directory.CreateDirectory(Path.Combine(dir, "1.0")).FullName;
+            // pc-i440fx-1..2 is no version: left out (it used to reach Version.Parse, a FormatException).
+            File.WriteAllText(Path.Combine(v, "machine-help-x86_64.txt"), "pc-i440fx-1.0  Standard PC\npc-i440fx-1..2  not a version\n");
+            File.WriteAllText(Path.Combine(v, "qemu-version-x86_64.txt"), "QEMU emulator version 1.0\n");
+            foreach (var m in new[] { "pc-i440fx-1.0", "pc-i440fx-1..2" })
+            {
+                File.WriteAllText(Path.Combine(v, m + ".json"), "{\"a\":");
+                File.WriteAllText(Path.Combine(v, m + ".mig"), "xx");
+            }
+            var e = Assert.Throws<VmStateFormatException>(() => QemuVersionDatabaseBuilder.Build(dir, Stream.Null));
+            Assert.Equal($"$: expected -dump-vmstate output in {Path.Combine(v, "pc-i440fx-1.0.json")}, found no valid JSON at line 1, byte 6", e.Message);
+
+            File.WriteAllText(Path.Combine(v, "pc-i440fx-1.0.json"), "[1]");
+            e = Assert.Throws<VmStateFormatException>(() => QemuVersionDatabaseBuilder.Build(dir, Stream.Null));
+            Assert.Equal("$: expected an object, found an array", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
