@@ -42,6 +42,7 @@ public static class TargetCheck
         if (target.AssumesSourceDevices)
             notChecked.Add($"whether the destination has the source's devices ({target.Kind} {target.Name} is assumed to be started with them; give a stream or catalogue of the destination to check that)");
         machine ??= target.Machine;
+        bool oneLine = target.QemuVersionAtLeast is { } qemu && qemu >= OneLineErrors;
         // Machines of these QEMUs expect the configuration section (send-configuration is on but for Xen).
         if (machine is null)
         {
@@ -54,7 +55,7 @@ public static class TargetCheck
         }
         else if (info.Configuration.Machine != machine)
         {
-            findings.Add(new TargetFinding(info.ConfigurationOffset, "configuration", MachineMismatch(target, info.Configuration.Machine, machine)));
+            findings.Add(new TargetFinding(info.ConfigurationOffset, "configuration", MachineMismatch(oneLine, info.Configuration.Machine, machine)));
         }
         if (!target.ListsSections)
             notChecked.Add(target.Dump is not null
@@ -63,7 +64,6 @@ public static class TargetCheck
         if (target.Dump is null) notChecked.Add("minimum versions (only -dump-vmstate output gives them)");
         if (info.Ram is { Blocks.Count: > 0 } && target.RamBlocks is null)
             notChecked.Add($"the RAM blocks ({target.Kind} {target.Name} lists none)");
-        bool oneLine = target.QemuVersionAtLeast is { } qemu && qemu >= OneLineErrors;
         int versionsChecked = 0;
         foreach (var s in info.Sections)
         {
@@ -132,10 +132,10 @@ public static class TargetCheck
     }
 
     // configuration_post_load's message; from 11.x on it comes through the post-load hook's error.
-    private static string MachineMismatch(CheckTarget target, string received, string local)
+    private static string MachineMismatch(bool oneLine, string received, string local)
     {
         string message = QemuLoadMessages.MachineMismatch(received, local);
-        return target.QemuVersionAtLeast is { } v && v >= OneLineErrors
+        return oneLine
             ? LoadFailed + "post load hook failed for: configuration, version_id: 1, minimum_version: 0: " + message
             : message;
     }
