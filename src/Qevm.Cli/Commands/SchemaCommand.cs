@@ -50,7 +50,7 @@ internal static class SchemaCommand
         {
             var db = QemuVersionDatabase.BuiltIn;
             var versions = pr.GetValue(version) is { } v
-                ? [db.FindVersion(v) ?? throw new ArgumentException($"QEMU {v.Replace("qemu-", "", StringComparison.Ordinal)} is not in the database (it has {string.Join(", ", db.Versions.Select(x => x.Version))})")]
+                ? [db.GetVersion(v)]
                 : db.Versions;
             if (pr.GetValue(json))
             {
@@ -103,7 +103,7 @@ internal static class SchemaCommand
                     w.WriteStartObject();
                     w.WriteString("name", b.Name);
                     w.WriteNumber("size", b.Size);
-                    w.WriteString("sizing", b.Sizing switch { RamBlockSizing.Memory => "memory", RamBlockSizing.Resizeable => "resizeable", _ => "fixed" });
+                    w.WriteString("sizing", TargetRamBlock.SizingName(b.Sizing));
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();

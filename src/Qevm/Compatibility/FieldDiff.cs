@@ -71,15 +71,18 @@ internal static class FieldDiff
     // Longest common subsequence by key (descriptions have at most a few hundred fields).
     private static List<(int, int)> Align(IReadOnlyList<WireField> a, IReadOnlyList<WireField> b, Func<WireField, string> key)
     {
+        // The keys once each (LastPart cuts a string): the table compares every pair.
+        var ka = a.Select(key).ToArray();
+        var kb = b.Select(key).ToArray();
         var len = new int[a.Count + 1, b.Count + 1];
         for (int x = a.Count - 1; x >= 0; x--)
             for (int y = b.Count - 1; y >= 0; y--)
-                len[x, y] = key(a[x]) == key(b[y]) ? len[x + 1, y + 1] + 1 : Math.Max(len[x + 1, y], len[x, y + 1]);
+                len[x, y] = ka[x] == kb[y] ? len[x + 1, y + 1] + 1 : Math.Max(len[x + 1, y], len[x, y + 1]);
         var pairs = new List<(int, int)>();
         int i = 0, j = 0;
         while (i < a.Count && j < b.Count)
         {
-            if (key(a[i]) == key(b[j]))
+            if (ka[i] == kb[j])
             {
                 pairs.Add((i++, j++));
             }

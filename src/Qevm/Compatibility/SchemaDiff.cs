@@ -1,4 +1,5 @@
 using System.Globalization;
+using Qevm.Validation;
 
 namespace Qevm.Compatibility;
 
@@ -21,7 +22,7 @@ public static class SchemaDiff
         var notChecked = new List<string>();
         if (stream is not null && stream.Machine is { } received && @new.Machine is { } local && received != local)
             findings.Add(new SchemaDiffFinding("configuration", null, SchemaChange.MachineTypeDiffers, QemuReaction.Refuse,
-                $"the stream's machine type is '{received}', NEW's '{local}'", $"Machine type received is '{received}' and local is '{local}'"));
+                $"the stream's machine type is '{received}', NEW's '{local}'", QemuLoadMessages.MachineMismatch(received, local)));
         else if (stream is null && old.Machine is { } om && @new.Machine is { } nm && om != nm)
             notChecked.Add($"the machine type (OLD is '{om}', NEW '{nm}': the descriptions are compared as they are)");
         CompareRamBlocks(stream ?? old, @new, findings, notChecked);
@@ -76,7 +77,7 @@ public static class SchemaDiff
                 {
                     findings.Add(new SchemaDiffFinding(o.Name, null, SchemaChange.SectionMissingInNew, QemuReaction.Refuse,
                         "section only in OLD: NEW has no description of that name",
-                        $"Unknown savevm section or instance '{o.Name}' 0. Make sure that your current VM setup matches your saved VM setup, including any hotplugged devices",
+                        QemuLoadMessages.UnknownSection(o.Name, 0),
                         old.Sections is null ? "when the guest has this device, unless NEW registers it outside a device type, which -dump-vmstate does not list" : null));
                     continue;
                 }
@@ -88,7 +89,7 @@ public static class SchemaDiff
                 if (@new.DeviceTypes?.GetValueOrDefault(type) is { } renamed && renamed != name && @new.Description(name) is not null)
                     findings.Add(new SchemaDiffFinding(name, null, SchemaChange.SectionMissingInNew, QemuReaction.Refuse,
                         $"device type '{type}' has the section '{name}' in OLD and '{renamed}' in NEW",
-                        $"Unknown savevm section or instance '{name}' 0. Make sure that your current VM setup matches your saved VM setup, including any hotplugged devices",
+                        QemuLoadMessages.UnknownSection(name, 0),
                         $"when the guest has a {type}"));
             foreach (var n in @new.Descriptions)
                 if (old.Description(n.Name) is null)
@@ -114,8 +115,7 @@ public static class SchemaDiff
         {
             if (@new.Section(idstr, instance) is not null) return true;
             findings.Add(new SchemaDiffFinding(unit, null, SchemaChange.SectionMissingInNew, QemuReaction.Refuse, "section NEW does not have",
-                string.Create(CultureInfo.InvariantCulture,
-                    $"Unknown savevm section or instance '{idstr}' {instance}. Make sure that your current VM setup matches your saved VM setup, including any hotplugged devices")));
+                QemuLoadMessages.UnknownSection(idstr, instance)));
             return false;
         }
         if (description is not null) return true;
@@ -131,7 +131,7 @@ public static class SchemaDiff
             findings.Add(new SchemaDiffFinding(unit, path, SchemaChange.VersionTooNew, QemuReaction.Refuse,
                 string.Create(CultureInfo.InvariantCulture, $"OLD writes version {version}, NEW loads up to {n.VersionId}"),
                 topLevel
-                    ? string.Create(CultureInfo.InvariantCulture, $"savevm: unsupported version {version} for '{name}' v{n.VersionId}")
+                    ? QemuLoadMessages.UnsupportedVersion(version, name, n.VersionId)
                     : string.Create(CultureInfo.InvariantCulture, $"{n.Name}: incoming version_id {version} is too new for local version_id {n.VersionId}")));
             return false;
         }
@@ -139,7 +139,7 @@ public static class SchemaDiff
         {
             findings.Add(new SchemaDiffFinding(unit, path, SchemaChange.VersionTooOld, QemuReaction.Refuse,
                 string.Create(CultureInfo.InvariantCulture, $"OLD writes version {version}, NEW loads from {min}"),
-                string.Create(CultureInfo.InvariantCulture, $"{n.Name}: incoming version_id {version} is too old for local minimum version_id  {min}")));
+                QemuLoadMessages.TooOld(n.Name, version, min)));
             return false;
         }
         return true;
@@ -178,13 +178,14 @@ public static class SchemaDiff
         }
         CompareSubsections(unit, name, prefix, o, n, written, oldWritten, newWritten, findings, notChecked);
         // vmstate_load_state loads a nested struct's subsections after its fields, as a section's.
+        IReadOnlyList<(string Path, VmStateDescription Description)>? writtenStructs = null; // laid out once, when first needed
         foreach (var (path, od) in oldLayout.Structs)
         {
             if (od.Subsections.Count == 0) continue;
             var nd = newLayout.Structs.FirstOrDefault(x => x.Path == path).Description ?? newLayout.Structs.FirstOrDefault(x => x.Description.Name == od.Name).Description;
             // What the stream wrote of that struct: its trailer's struct at the same path, or of the same description.
-            var wd = written.Description is { } w ? WireLayout.Of(w, w.VersionId).Structs is var ws
-                ? ws.FirstOrDefault(x => x.Path == path).Description ?? ws.FirstOrDefault(x => x.Description.Name == od.Name).Description : null : null;
+            var wd = written.Description is { } w && (writtenStructs ??= WireLayout.Of(w, w.VersionId).Structs) is var ws
+                ? ws.FirstOrDefault(x => x.Path == path).Description ?? ws.FirstOrDefault(x => x.Description.Name == od.Name).Description : null;
             if (nd is not null) CompareSubsections(unit, name, prefix + path + ":", od, nd, (written.Known, wd), oldWritten, newWritten, findings, notChecked);
         }
     }
@@ -239,15 +240,15 @@ public static class SchemaDiff
             if (match is null)
             {
                 findings.Add(new SchemaDiffFinding(block, null, SchemaChange.RamBlockMissingInNew, QemuReaction.Refuse, "RAM block NEW does not have",
-                    $"Unknown ramblock \"{block}\", cannot accept migration"));
+                    QemuLoadMessages.UnknownRamBlock(block)));
             }
             else if (length is { } l && match.Length is { } m && m != l)
             {
                 // ACPI tables, the table loader and fw_cfg files (/rom@...) are blobs QEMU allocates resizeable (rom_add_blob max_len).
-                bool resizeable = block.StartsWith("/rom@", StringComparison.Ordinal);
+                bool resizeable = TargetRamBlock.SizingOf(block) == RamBlockSizing.Resizeable;
                 findings.Add(new SchemaDiffFinding(block, null, SchemaChange.RamBlockResized, resizeable ? QemuReaction.Accept : QemuReaction.Refuse,
                     string.Create(CultureInfo.InvariantCulture, $"RAM block of 0x{l:x} bytes in OLD, 0x{m:x} in NEW") + (resizeable ? " (a resizeable fw_cfg blob: NEW resizes it)" : ""),
-                    resizeable ? null : string.Create(CultureInfo.InvariantCulture, $"Size mismatch: {block}: 0x{l:x} != 0x{m:x}: Invalid argument")));
+                    resizeable ? null : QemuLoadMessages.SizeMismatch(block, l, m)));
             }
         }
     }

@@ -1,5 +1,3 @@
-using System.Text.RegularExpressions;
-
 namespace Qevm.Compatibility;
 
 /// <summary>
@@ -7,7 +5,7 @@ namespace Qevm.Compatibility;
 /// <see cref="VmStateInput"/> opens; <c>-dump-vmstate</c> output; a catalogue; trailer JSON) or a database entry
 /// <c>qemu-X.Y[:machine]</c>. The one place every kind of input is recognized.
 /// </summary>
-public static partial class SchemaSideResolver
+public static class SchemaSideResolver
 {
     /// <summary>
     /// The side <paramref name="spec"/> names; <paramref name="machine"/> picks the machine type of a database entry
@@ -16,8 +14,8 @@ public static partial class SchemaSideResolver
     public static SchemaSide Resolve(string spec, string? machine = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(spec);
-        if (!File.Exists(spec) && DatabaseEntry().Match(spec) is { Success: true } m)
-            return FromDatabase(m.Groups["version"].Value, m.Groups["machine"].Success ? m.Groups["machine"].Value : machine);
+        if (!File.Exists(spec) && Qevm.Validation.QemuVersionDatabase.IsSpec(spec))
+            return FromDatabase(spec, machine);
         return FromFile(spec);
     }
 
@@ -76,12 +74,10 @@ public static partial class SchemaSideResolver
     // descriptions, versions, minimum versions, device types, and the machine type. As in check --target, it stands
     // for that QEMU started with the source's own devices, so the default devices' sections and RAM blocks it also
     // records are not given: which devices a destination has is shown by a stream or catalogue of it.
-    private static SchemaSide FromDatabase(string version, string? machine)
+    private static SchemaSide FromDatabase(string target, string? machine)
     {
-        var db = Qevm.Validation.QemuVersionDatabase.BuiltIn;
-        string spec = "qemu-" + version;
-        var entry = db.FindVersion(version)
-            ?? throw new ArgumentException($"QEMU {version} is not in the database (it has {string.Join(", ", db.Versions.Select(v => v.Version))})");
+        (var entry, machine) = Qevm.Validation.QemuVersionDatabase.BuiltIn.Parse(target, machine);
+        string spec = entry.ToString();
         if (machine is null) throw new ArgumentException($"{spec}: no machine type: give {spec}:MACHINE or --machine M");
         var m = entry.Machine(machine) ?? throw new ArgumentException($"{spec}: {entry.UnsupportedMachineMessage(machine)}");
         var schema = m.Schema;
@@ -117,7 +113,4 @@ public static partial class SchemaSideResolver
         }
         return b;
     }
-
-    [GeneratedRegex(@"^qemu-(?<version>[0-9]+\.[0-9]+)(:(?<machine>[A-Za-z0-9._-]+))?$")]
-    private static partial Regex DatabaseEntry();
 }

@@ -34,13 +34,19 @@ public sealed class QemuVersionDatabase
     public QemuVersionEntry? FindVersion(string version)
     {
         ArgumentNullException.ThrowIfNull(version);
-        if (version.StartsWith(SpecPrefix, StringComparison.Ordinal)) version = version[SpecPrefix.Length..];
+        version = Unprefixed(version);
         return Versions.FirstOrDefault(v => v.Version == version);
     }
 
+    /// <summary>The version <paramref name="version"/> (<c>10.0</c> or <c>qemu-10.0</c>).</summary>
+    /// <exception cref="ArgumentException">The database has no such version (the message lists those it has).</exception>
+    public QemuVersionEntry GetVersion(string version) =>
+        FindVersion(version) ?? throw new ArgumentException(
+            $"QEMU {Unprefixed(version)} is not in the database (it has {string.Join(", ", Versions.Select(v => v.Version))})", nameof(version));
+
     /// <summary>The machine types of <paramref name="version"/>, oldest first.</summary>
     /// <exception cref="ArgumentException">The database has no such version.</exception>
-    public IReadOnlyList<QemuMachineType> Machines(string version) => Version(version).Machines;
+    public IReadOnlyList<QemuMachineType> Machines(string version) => GetVersion(version).Machines;
 
     /// <summary>True when <paramref name="text"/> names a database target (<c>qemu-X.Y</c> or <c>qemu-X.Y:MACHINE</c>) rather than a file.</summary>
     public static bool IsSpec(string text)
@@ -52,6 +58,19 @@ public sealed class QemuVersionDatabase
     }
 
     /// <summary>
+    /// The version a target name <paramref name="spec"/> names, and its machine type: the name's own <c>:MACHINE</c>, else
+    /// <paramref name="machine"/> (null when neither gives one). The one reading of <c>qemu-X.Y[:MACHINE]</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">Not a target name, or a version the database does not have.</exception>
+    internal (QemuVersionEntry Version, string? Machine) Parse(string spec, string? machine)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (!IsSpec(spec)) throw new ArgumentException($"'{spec}' names no QEMU version: expected qemu-X.Y or qemu-X.Y:MACHINE", nameof(spec));
+        var parts = spec[SpecPrefix.Length..].Split(':', 2);
+        return (GetVersion(parts[0]), parts.Length == 2 && parts[1].Length > 0 ? parts[1] : machine);
+    }
+
+    /// <summary>
     /// The target <paramref name="spec"/> names: <c>qemu-10.0:pc-i440fx-7.2</c> (an alias such as <c>pc</c> resolved as that
     /// version does), or <c>qemu-10.0</c> with the machine type <paramref name="machine"/> (the stream's own, for
     /// <c>check</c>). A machine type the version does not have gives a target that refuses every stream with that
@@ -60,19 +79,14 @@ public sealed class QemuVersionDatabase
     /// <exception cref="ArgumentException">Not a target name, a version the database does not have, or no machine type given.</exception>
     public CheckTarget Resolve(string spec, string? machine = null)
     {
-        ArgumentNullException.ThrowIfNull(spec);
-        if (!IsSpec(spec)) throw new ArgumentException($"'{spec}' names no QEMU version: expected qemu-X.Y or qemu-X.Y:MACHINE", nameof(spec));
-        var parts = spec[SpecPrefix.Length..].Split(':', 2);
-        var version = Version(parts[0]);
-        string? name = parts.Length == 2 && parts[1].Length > 0 ? parts[1] : machine;
+        var (version, name) = Parse(spec, machine);
         if (name is null)
             throw new ArgumentException($"{spec}: no machine type to check against (the file names none): give {spec}:MACHINE", nameof(spec));
         return version.Machine(name) is { } m ? m.ToTarget() : CheckTarget.Unsupported(version, name);
     }
 
-    private QemuVersionEntry Version(string version) =>
-        FindVersion(version) ?? throw new ArgumentException(
-            $"QEMU {version} is not in the database (it has {string.Join(", ", Versions.Select(v => v.Version))})", nameof(version));
+    private static string Unprefixed(string version) =>
+        version.StartsWith(SpecPrefix, StringComparison.Ordinal) ? version[SpecPrefix.Length..] : version;
 
     // Reads a database (brotli-compressed JSON, as QemuVersionDatabaseBuilder writes it). Internal: the only database
     // read is the library's own resource, which the suite checks, so no hostile-input surface.
@@ -109,7 +123,7 @@ public sealed class QemuVersionDatabase
                 foreach (var (key, index) in own)
                     if (overrides.ContainsKey(key) && index is { } n) list.Add((key, descriptions[n]));
                 var ram = m.GetProperty("ram").EnumerateArray().Select(r => new TargetRamBlock(r[0].GetString()!, r[1].GetUInt64(),
-                    r[2].GetString() switch { "memory" => RamBlockSizing.Memory, "resizeable" => RamBlockSizing.Resizeable, _ => RamBlockSizing.Fixed })).ToArray();
+TargetRamBlock.SizingFromName(r[2].GetString()))).ToArray();
                 var sections = m.GetProperty("sections").EnumerateArray().Select(s => new TargetSection(s[0].GetString()!, s[1].GetUInt32(), s[2].GetUInt32())).ToArray();
                 var machineAliases = aliases.Where(a => a.Value == name).Select(a => a.Key).Order(StringComparer.Ordinal).ToArray();
                 machines.Add(new QemuMachineType(version, arch, name, machineAliases, list, ram, sections));

@@ -22,7 +22,7 @@ public static partial class QemuVersionDatabaseBuilder
     /// <param name="DescriptionReferences">Descriptions the machine types' <c>-dump-vmstate</c> outputs hold, all together.</param>
     public sealed record Statistics(int Versions, int Machines, int Descriptions, long DescriptionReferences);
 
-    [GeneratedRegex(@"^pc-(i440fx|q35)-[0-9.]+$")]
+    [GeneratedRegex(@"^pc-(i440fx|q35)-[0-9]+(\.[0-9]+){1,2}$")]
     private static partial Regex MachineName();
 
     [GeneratedRegex(@"^(\S+)\s.*\(alias of (\S+)\)")]
@@ -37,18 +37,19 @@ public static partial class QemuVersionDatabaseBuilder
         ("aarch64", VirtName()),
     ];
 
-    [GeneratedRegex(@"^virt-[0-9.]+$")]
+    [GeneratedRegex(@"^virt-[0-9]+(\.[0-9]+){1,2}$")]
     private static partial Regex VirtName();
 
     // A -dump-vmstate output's descriptions by key, as indexes into the shared list (each distinct one added once).
     private static List<(string Key, int Index)> Descriptions(string path, Dictionary<string, int> hashes, List<byte[]> descriptions)
     {
         var list = new List<(string, int)>();
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-        foreach (var p in doc.RootElement.EnumerateObject())
+        // Through JsonCursor: a file that is no JSON object is one line naming it (exit 1), not a stack trace.
+        using var doc = JsonCursor.Parse(File.ReadAllBytes(path), VmStateError.BadTrailer, $"-dump-vmstate output in {path}");
+        foreach (var (name, value) in JsonCursor.Root(doc, VmStateError.BadTrailer).Properties())
         {
-            if (p.Name == "vmschkmachine") continue;
-            var bytes = Compact(p.Value);
+            if (name == "vmschkmachine") continue;
+            var bytes = Compact(value.Element);
             var hash = Convert.ToHexString(SHA256.HashData(bytes));
             if (!hashes.TryGetValue(hash, out int index))
             {
@@ -56,7 +57,7 @@ public static partial class QemuVersionDatabaseBuilder
                 descriptions.Add(bytes);
                 hashes.Add(hash, index);
             }
-            list.Add((p.Name, index));
+            list.Add((name, index));
         }
         return list;
     }
@@ -173,7 +174,7 @@ public static partial class QemuVersionDatabaseBuilder
             w.WriteStartArray();
             w.WriteStringValue(b.Name);
             w.WriteNumberValue(b.UsedLength);
-            w.WriteStringValue(b.Name is "pc.ram" or "mach-virt.ram" ? "memory" : TargetRamBlock.SizingOf(b.Name) == RamBlockSizing.Resizeable ? "resizeable" : "fixed");
+            w.WriteStringValue(TargetRamBlock.SizingName(b.Name is "pc.ram" or "mach-virt.ram" ? RamBlockSizing.Memory : TargetRamBlock.SizingOf(b.Name)));
             w.WriteEndArray();
         }
         w.WriteEndArray();

@@ -42,6 +42,7 @@ public static class TargetCheck
         if (target.AssumesSourceDevices)
             notChecked.Add($"whether the destination has the source's devices ({target.Kind} {target.Name} is assumed to be started with them; give a stream or catalogue of the destination to check that)");
         machine ??= target.Machine;
+        bool oneLine = target.QemuVersionAtLeast is { } qemu && qemu >= OneLineErrors;
         // Machines of these QEMUs expect the configuration section (send-configuration is on but for Xen).
         if (machine is null)
         {
@@ -54,7 +55,7 @@ public static class TargetCheck
         }
         else if (info.Configuration.Machine != machine)
         {
-            findings.Add(new TargetFinding(info.ConfigurationOffset, "configuration", MachineMismatch(target, info.Configuration.Machine, machine)));
+            findings.Add(new TargetFinding(info.ConfigurationOffset, "configuration", MachineMismatch(oneLine, info.Configuration.Machine, machine)));
         }
         if (!target.ListsSections)
             notChecked.Add(target.Dump is not null
@@ -63,7 +64,6 @@ public static class TargetCheck
         if (target.Dump is null) notChecked.Add("minimum versions (only -dump-vmstate output gives them)");
         if (info.Ram is { Blocks.Count: > 0 } && target.RamBlocks is null)
             notChecked.Add($"the RAM blocks ({target.Kind} {target.Name} lists none)");
-        bool oneLine = target.QemuVersionAtLeast is { } qemu && qemu >= OneLineErrors;
         int versionsChecked = 0;
         foreach (var s in info.Sections)
         {
@@ -81,8 +81,8 @@ public static class TargetCheck
                     // The target's sections are the FULL sections of its streams; iterative handlers are in every QEMU.
                     if (s.Type == RecordType.SectionFull)
                         findings.Add(new TargetFinding(s.RecordOffset, record, oneLine
-                            ? string.Create(CultureInfo.InvariantCulture, $"{LoadFailed}Unknown section or instance '{h.Idstr}' {h.InstanceId}. Make sure that your current VM setup matches your saved VM setup, including any hotplugged devices")
-                            : string.Create(CultureInfo.InvariantCulture, $"Unknown savevm section or instance '{h.Idstr}' {h.InstanceId}. Make sure that your current VM setup matches your saved VM setup, including any hotplugged devices")));
+                            ? string.Create(CultureInfo.InvariantCulture, $"{LoadFailed}Unknown section or instance '{h.Idstr}' {h.InstanceId}. {QemuLoadMessages.SetupAdvice}")
+                            : QemuLoadMessages.UnknownSection(h.Idstr, h.InstanceId)));
                     continue;
                 }
             }
@@ -92,11 +92,11 @@ public static class TargetCheck
             if (h.VersionId > version)
                 findings.Add(new TargetFinding(s.RecordOffset, record, oneLine
                     ? string.Create(CultureInfo.InvariantCulture, $"{LoadFailed}unsupported version {h.VersionId} for '{h.Idstr}' v{version}")
-                    : string.Create(CultureInfo.InvariantCulture, $"savevm: unsupported version {h.VersionId} for '{h.Idstr}' v{version}")));
+                    : QemuLoadMessages.UnsupportedVersion(h.VersionId, h.Idstr, version.Value)));
             else if (minimum is { } min && h.VersionId < min)
                 findings.Add(new TargetFinding(s.RecordOffset, record, oneLine
                     ? string.Create(CultureInfo.InvariantCulture, $"{LoadFailed}error while loading state for instance 0x{h.InstanceId:x} of device '{h.Idstr}': {name}: incoming version_id {h.VersionId} is too old for local minimum version_id {min}")
-                    : string.Create(CultureInfo.InvariantCulture, $"{name}: incoming version_id {h.VersionId} is too old for local minimum version_id  {min}; error while loading state for instance 0x{h.InstanceId:x} of device '{h.Idstr}'")));
+                    : QemuLoadMessages.TooOld(name, h.VersionId, min) + string.Create(CultureInfo.InvariantCulture, $"; error while loading state for instance 0x{h.InstanceId:x} of device '{h.Idstr}'")));
             // The block list is the ram section's first record: QEMU reads it right after this header.
             if (h.Idstr == "ram" && s.Type == RecordType.SectionStart && info.Ram is { } ram && target.RamBlocks is { } blocks)
                 CheckRamBlocks(ram.Blocks, blocks, s.RecordOffset, record, findings, notChecked, target.AssumesSourceDevices);
@@ -121,22 +121,21 @@ public static class TargetCheck
                     notChecked.Add($"RAM block {b.Name} (a device or memory backend of the source, which the destination is assumed to have)");
                     continue;
                 }
-                findings.Add(new TargetFinding(offset, record, $"Unknown ramblock \"{b.Name}\", cannot accept migration"));
+                findings.Add(new TargetFinding(offset, record, QemuLoadMessages.UnknownRamBlock(b.Name)));
                 continue;
             }
             if (here.Sizing == RamBlockSizing.Memory)
                 notChecked.Add($"the size of {b.Name} (0x{b.UsedLength:x} in the stream; the destination's -m decides it)");
             else if (here.Sizing == RamBlockSizing.Fixed && b.UsedLength != here.Size)
-                findings.Add(new TargetFinding(offset, record, string.Create(CultureInfo.InvariantCulture,
-                    $"Size mismatch: {b.Name}: 0x{b.UsedLength:x} != 0x{here.Size:x}: Invalid argument")));
+                findings.Add(new TargetFinding(offset, record, QemuLoadMessages.SizeMismatch(b.Name, b.UsedLength, here.Size)));
         }
     }
 
     // configuration_post_load's message; from 11.x on it comes through the post-load hook's error.
-    private static string MachineMismatch(CheckTarget target, string received, string local)
+    private static string MachineMismatch(bool oneLine, string received, string local)
     {
-        string message = $"Machine type received is '{received}' and local is '{local}'";
-        return target.QemuVersionAtLeast is { } v && v >= OneLineErrors
+        string message = QemuLoadMessages.MachineMismatch(received, local);
+        return oneLine
             ? LoadFailed + "post load hook failed for: configuration, version_id: 1, minimum_version: 0: " + message
             : message;
     }

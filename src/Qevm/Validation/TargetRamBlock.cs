@@ -12,4 +12,12 @@ public sealed record TargetRamBlock(string Name, ulong Size, RamBlockSizing Sizi
         ArgumentNullException.ThrowIfNull(name);
         return name.StartsWith("/rom@", StringComparison.Ordinal) ? RamBlockSizing.Resizeable : RamBlockSizing.Fixed;
     }
+
+    /// <summary>The word the version database and <c>schema list --json</c> use for <paramref name="sizing"/>: <c>memory</c>, <c>resizeable</c>, <c>fixed</c>.</summary>
+    public static string SizingName(RamBlockSizing sizing) =>
+        sizing switch { RamBlockSizing.Memory => "memory", RamBlockSizing.Resizeable => "resizeable", _ => "fixed" };
+
+    // The reverse of SizingName (anything else is fixed).
+    internal static RamBlockSizing SizingFromName(string? name) =>
+        name switch { "memory" => RamBlockSizing.Memory, "resizeable" => RamBlockSizing.Resizeable, _ => RamBlockSizing.Fixed };
 }

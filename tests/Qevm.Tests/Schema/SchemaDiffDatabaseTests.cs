@@ -32,5 +32,13 @@ public sealed class SchemaDiffDatabaseTests
         (code, _, var err) = QevmCli.Run("schema", "diff", "qemu-7.2", "qemu-9.9", "--machine", "pc");
         Assert.Equal(2, code);
         Assert.Equal("qevm: QEMU 9.9 is not in the database (it has 5.2, 7.2, 10.0, 11.1)", err.Trim());
+
+        // A target name is read as check --target reads it: qemu-10 names a version (not a file), qemu-7.2: takes --machine.
+        (code, _, err) = QevmCli.Run("schema", "diff", "qemu-10", "qemu-10.0:pc");
+        Assert.Equal(2, code);
+        Assert.Equal("qevm: QEMU 10 is not in the database (it has 5.2, 7.2, 10.0, 11.1)", err.Trim());
+        (code, var same, _) = QevmCli.Run("schema", "diff", "qemu-7.2:", "qemu-7.2:", "--machine", "pc");
+        Assert.Equal(0, code);
+        Assert.Contains("OLD qemu-7.2:pc-i440fx-7.2 (database entry, pc-i440fx-7.2) -> NEW qemu-7.2:pc-i440fx-7.2", same, StringComparison.Ordinal);
     }
 }

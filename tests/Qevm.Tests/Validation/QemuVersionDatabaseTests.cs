@@ -69,6 +69,12 @@ public sealed class QemuVersionDatabaseTests
         Assert.True(QemuVersionDatabase.IsSpec("qemu-10.0:pc-q35-5.2"));
         Assert.False(QemuVersionDatabase.IsSpec("qemu-dump.json"));
         Assert.False(QemuVersionDatabase.IsSpec("target.mig"));
+        // One lookup, one message, with or without the qemu- prefix.
+        Assert.Same(Db.FindVersion("7.2"), Db.GetVersion("qemu-7.2"));
+        Assert.Equal("QEMU 6.0 is not in the database (it has 5.2, 7.2, 10.0, 11.1) (Parameter 'version')",
+            Assert.Throws<ArgumentException>(() => Db.GetVersion("qemu-6.0")).Message);
+        Assert.Equal(Assert.Throws<ArgumentException>(() => Db.GetVersion("6.0")).Message,
+            Assert.Throws<ArgumentException>(() => Db.Machines("qemu-6.0")).Message);
     }
 
     [Fact]
@@ -94,5 +100,33 @@ public sealed class QemuVersionDatabaseTests
         var again = DumpVmStateSchema.Parse(m.DumpVmStateJson());
         Assert.Equal("pc-i440fx-11.1", again.Machine);
         Assert.Equal(m.Schema.Versions("mc146818rtc"), again.Versions("mc146818rtc"));
+    }
+
+    [Fact]
+    public void Builder_MalformedInput_IsAFormatErrorNamingTheFile()
+    {
+        var dir = Directory.CreateTempSubdirectory("qevm-db-").FullName;
+        try
+        {
+            var v = Directory.CreateDirectory(Path.Combine(dir, "1.0")).FullName;
+            // pc-i440fx-1..2 is no version: left out (it used to reach Version.Parse, a FormatException).
+            File.WriteAllText(Path.Combine(v, "machine-help-x86_64.txt"), "pc-i440fx-1.0  Standard PC\npc-i440fx-1..2  not a version\n");
+            File.WriteAllText(Path.Combine(v, "qemu-version-x86_64.txt"), "QEMU emulator version 1.0\n");
+            foreach (var m in new[] { "pc-i440fx-1.0", "pc-i440fx-1..2" })
+            {
+                File.WriteAllText(Path.Combine(v, m + ".json"), "{\"a\":");
+                File.WriteAllText(Path.Combine(v, m + ".mig"), "xx");
+            }
+            var e = Assert.Throws<VmStateFormatException>(() => QemuVersionDatabaseBuilder.Build(dir, Stream.Null));
+            Assert.Equal($"$: expected -dump-vmstate output in {Path.Combine(v, "pc-i440fx-1.0.json")}, found no valid JSON at line 1, byte 6", e.Message);
+
+            File.WriteAllText(Path.Combine(v, "pc-i440fx-1.0.json"), "[1]");
+            e = Assert.Throws<VmStateFormatException>(() => QemuVersionDatabaseBuilder.Build(dir, Stream.Null));
+            Assert.Equal("$: expected an object, found an array", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 }
