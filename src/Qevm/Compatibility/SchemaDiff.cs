@@ -18,6 +18,10 @@ public static class SchemaDiff
     {
         ArgumentNullException.ThrowIfNull(old);
         ArgumentNullException.ThrowIfNull(@new);
+        // OLD a stream (or its trailer) and NEW only descriptions (-dump-vmstate, a database entry): OLD's sections are
+        // what NEW receives, as with --stream. Compared by description name, the sections QEMU registers outside a
+        // device type (cpu, timer, ...), which -dump-vmstate does not list, were refused.
+        if (stream is null && old.Sections is not null && @new.Sections is null) stream = old;
         var findings = new List<SchemaDiffFinding>();
         var notChecked = new List<string>();
         if (stream is not null && stream.Machine is { } received && @new.Machine is { } local && received != local)
